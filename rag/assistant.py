@@ -1,0 +1,164 @@
+"""The top of the library: reads settings, loads the model and index once, and answers questions."""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from functools import lru_cache
+from pathlib import Path
+
+from .cite import WireCopy
+from .embed import Embedder
+from .errors import IndexMissingError, QuestionError
+from .extractive import extract_answer
+from .indexer import IndexReport, build_index, manifest_for
+from .lexical import Lexical
+from .lexicon import load_lexicon
+from .lock import index_lock
+from .retrieve import Retriever
+from .settings import Settings
+from .store import Store, open_client
+from .types import Answer, Passage
+
+
+class Assistant:
+    """Answers questions about the indexed articles. Heavy loading happens once, in ``warm_up``."""
+
+    def __init__(self, settings: Settings | None = None, **overrides) -> None:
+        self.settings = settings.replace(**overrides) if settings else Settings.load(**overrides)
+        self.embedder = Embedder(self.settings.embedding_model, self.settings.query_prefix,
+                                 self.settings.passage_prefix, self.settings.device)
+        self._lock = threading.RLock()
+        self._retriever: Retriever | None = None
+
+    # loading
+    def warm_up(self, progress: bool = False) -> Assistant:
+        """Load the embedding model and the index; build the index first when there is none yet."""
+        with self._lock:
+            if self._retriever is None:
+                self.embedder.warm_up()
+                try:
+                    store = self._store(create=False)
+                    if not store.count():
+                        raise IndexMissingError("empty index")
+                except IndexMissingError:
+                    self.index(progress=progress)
+                    store = self._store(create=False)
+                store.check_manifest(self._manifest())
+                self._load(store)
+        return self
+
+    def index(self, paths: list[str | Path] | None = None, rebuild: bool = False, progress: bool = False) -> IndexReport:
+        """Sync the index with the articles (default: ``corpus_dir``), under the index write lock."""
+        s = self.settings
+        with self._lock, (index_lock(s.index_dir) if not s.chroma_host else _nothing()):
+            self.embedder.warm_up()
+            store = self._store(create=True)
+            if rebuild:
+                store.drop()
+                store = self._store(create=True)
+            report = build_index(paths or [s.corpus_dir], store, self.embedder, s.chunk_tokens, s.chunk_overlap, progress)
+            if self._retriever is not None:
+                self._load(store)
+            return report
+
+    def _store(self, create: bool) -> Store:
+        s = self.settings
+        return Store(open_client(s.index_dir, s.chroma_host, s.chroma_port, create=create), s.collection, create=create)
+
+    def _manifest(self) -> dict:
+        return manifest_for(self.embedder, self.settings.chunk_tokens, self.settings.chunk_overlap)
+
+    def _load(self, store: Store) -> None:
+        chunks = store.all_chunks()
+        self.chunks = chunks
+        self.wire = WireCopy(chunks)
+        self.lexical = Lexical([c.text for c in chunks], load_lexicon(self.settings.lexicon))
+        self._retriever = Retriever(chunks, store, self.embedder, self.lexical)
+
+    # answering
+    def check_question(self, question: str) -> str:
+        q = (question or "").strip()
+        if not q:
+            raise QuestionError("The question is empty: ask something about the articles, e.g. "
+                                "\"Which bombers did Kim inspect?\"")
+        if len(q) > self.settings.max_question_chars:
+            raise QuestionError(f"The question is {len(q)} characters long; the limit is "
+                                f"{self.settings.max_question_chars} (setting max_question_chars). Shorten it.")
+        return q
+
+    def retrieve(self, question: str, top_k: int | None = None) -> list[Passage]:
+        q = self.check_question(question)
+        self.warm_up()
+        return self._retriever.retrieve(q, top_k or self.settings.top_k)
+
+    def ask(self, question: str, top_k: int | None = None) -> Answer:
+        """A cited answer to one question (extractive backend)."""
+        started = time.perf_counter()
+        q = self.check_question(question)
+        self.warm_up()
+        passages = self._retriever.retrieve(q, top_k or self.settings.top_k)
+        retrieved = time.perf_counter()
+        ex = extract_answer(q, passages, self.lexical, self.wire, self.settings.max_sentences,
+                            self.settings.abstain_below)
+        done = time.perf_counter()
+        return Answer(question=q, text=ex.text, citations=ex.citations, abstained=ex.abstained,
+                      backend="extractive", model=self.embedder.name, grounded=bool(ex.citations),
+                      confidence=ex.confidence, passages=passages,
+                      timings={"retrieve_ms": (retrieved - started) * 1000, "generate_ms": (done - retrieved) * 1000,
+                               "total_ms": (done - started) * 1000})
+
+
+    def chat(self, message: str, history: list | None = None, top_k: int | None = None) -> Answer:
+        """Answer a message in a conversation; ``history`` is a list of (user, assistant) turns or
+        OpenAI-style {"role", "content"} dicts. Follow-ups borrow the previous question's subject."""
+        return self.ask(_standalone(message, history), top_k=top_k)
+
+    def stream(self, message: str, history: list | None = None, top_k: int | None = None):
+        """Yield the answer text in pieces as it is produced, then the final ``Answer``."""
+        a = self.chat(message, history, top_k=top_k)
+        for piece in re.findall(r"\S+\s*", a.text):
+            yield piece
+        yield a
+
+
+def _user_turns(history: list | None) -> list[str]:
+    out = []
+    for turn in history or []:
+        if isinstance(turn, dict):
+            if turn.get("role") == "user" and isinstance(turn.get("content"), str):
+                out.append(turn["content"])
+        elif isinstance(turn, (list, tuple)) and turn and isinstance(turn[0], str):
+            out.append(turn[0])
+    return out
+
+
+_FOLLOW_UP = re.compile(r"^(and|und|also|what about|how about|und was|was ist mit|sowie)\b|\b(there|it|they|them|he|she|"
+                        r"this|that|those|dort|da|dabei|er|sie|es|ihm|ihr|dies\w*|jene\w*)\b", re.I)
+
+
+def _standalone(message: str, history: list | None) -> str:
+    """Without an LLM to rewrite it, a follow-up question is searched together with the last question."""
+    previous = _user_turns(history)
+    if previous and _FOLLOW_UP.search(message.strip()):
+        return f"{message.strip()} ({previous[-1].strip()})"
+    return message
+
+
+class _nothing:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+@lru_cache(maxsize=1)
+def default_assistant() -> Assistant:
+    return Assistant()
+
+
+def answer(question: str, **options) -> Answer:
+    """Answer with a process-wide default assistant (built from settings on first use)."""
+    return default_assistant().ask(question, **options)

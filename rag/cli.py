@@ -1,0 +1,114 @@
+"""The ``rag`` command: index articles, ask questions, run the eval suite, start the chat."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+
+from .errors import RagError
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="rag", description="Cited answers about German news articles.")
+    parser.add_argument("--config", help="settings file (default: ./rag.toml or $RAG_CONFIG)")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("index", help="index articles", description="Index articles (default: corpus_dir).\n"
+                       "Example: rag index seeds my_articles/ --rebuild", formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("paths", nargs="*", help="article files or folders (default: the corpus_dir setting)")
+    p.add_argument("--rebuild", action="store_true", help="drop the index and embed everything again")
+
+    p = sub.add_parser("ask", help="answer one question", description='Answer a question with cited sources.\n'
+                       'Example: rag ask "Which bombers did Kim inspect?"', formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("question")
+    p.add_argument("--top-k", type=int, dest="top_k")
+    p.add_argument("--json", action="store_true", help="print the answer as JSON")
+
+    p = sub.add_parser("eval", help="measure accuracy", description="Run an eval set through the pipeline.\n"
+                       "Example: rag eval --k 5 --json report.json", formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--dataset", default="evals/questions.jsonl")
+    p.add_argument("--k", type=int, help="top_k for retrieval")
+    p.add_argument("--json", dest="json_path", help="write the full report to this file")
+    p.add_argument("--check", action="store_true", help="exit 1 when a floor is broken")
+
+    for name in ("ask", "eval"):
+        sp = sub.choices[name]
+        sp.add_argument("--backend", help="answer backend (default: extractive)")
+        sp.add_argument("--model", help="model name for the backend")
+        sp.add_argument("--base-url", dest="base_url", help="server URL for HTTP backends")
+
+    args = parser.parse_args(argv)
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    try:
+        return _run(args)
+    except RagError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def _run(args) -> int:
+    from .assistant import Assistant
+    from .settings import Settings
+
+    overrides = {k: getattr(args, k, None) for k in ("backend", "model", "base_url", "top_k")}
+    settings = Settings.load(args.config, **overrides)
+    assistant = Assistant(settings)
+    if args.command == "index":
+        report = assistant.index(args.paths or None, rebuild=args.rebuild, progress=sys.stderr.isatty())
+        for path, why in report.skipped:
+            print(f"skipped {path}: {why}", file=sys.stderr)
+        print(f"{report.articles} articles, {report.chunks} chunks: {report.added} added, {report.removed} removed, "
+              f"{report.unchanged} unchanged, {report.embedded} embedded in {report.seconds:.1f} s")
+        return 0
+    if args.command == "ask":
+        assistant.warm_up(progress=sys.stderr.isatty())
+        a = assistant.ask(args.question)
+        if args.json:
+            from dataclasses import asdict
+
+            d = asdict(a)
+            d.pop("passages")
+            print(json.dumps(d, ensure_ascii=False, indent=2))
+            return 0
+        print(a.text)
+        for c in a.citations:
+            also = f" (also in {', '.join(c.also_in)})" if c.also_in else ""
+            print(f"\n[{c.marker}] {c.source}, {c.date or 'undated'}: {c.title}{also}\n    \"{c.quote}\"")
+        return 0
+    if args.command == "eval":
+        from .evaluate import broken_floors, run_eval
+
+        report = run_eval(assistant, args.dataset, args.k)
+        _print_report(report)
+        if args.json_path:
+            with open(args.json_path, "w", encoding="utf-8") as f:
+                json.dump(report, f, ensure_ascii=False, indent=2)
+        broken = broken_floors(report)
+        for b in broken:
+            print(f"floor broken: {b}", file=sys.stderr)
+        return 1 if broken and args.check else 0
+    return 2
+
+
+def _print_report(r: dict) -> None:
+    rows = [("questions", r["n"]), ("chunks", f"{r['chunks']['count']} (mean {r['chunks']['mean_tokens']} tokens)")]
+    for group in ("retrieval", "answer", "citations", "abstention", "latency_ms"):
+        rows += [(f"{group}.{k}", v) for k, v in r[group].items()]
+    width = max(len(k) for k, _ in rows)
+    for k, v in rows:
+        print(f"{k:<{width}}  {v}")
+    misses = [q for q in r["per_question"] if q["answerable"] and (q["fact_recall"] or 0) < 1 or
+              (not q["answerable"] and not q["abstained"])]
+    if misses:
+        print(f"\n{len(misses)} questions not fully right:")
+        for q in misses:
+            print(f"  {q['id']}: {q['question'][:70]}  (hit rank {q['hit_rank']}, facts {q['fact_recall']}, "
+                  f"abstained {q['abstained']})")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

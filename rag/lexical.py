@@ -1,0 +1,129 @@
+"""Cross-lingual lexical matching: character n-grams over a spelling-folded form of the text.
+
+Folding makes German, English and Dutch transliterations of Russian names meet (Schoigu/Shoigu,
+Wostotschny/Vostochny/Vostotsjny, Jewmenow/Yevmenov, Kinschal/Kinzhal) and strips umlauts, so that
+n-grams shared by cognates (bomber/Bombenflugzeuge, inspect/Inspektion) carry the match. English
+question words are also translated to German with the lexicon when one is installed.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from functools import lru_cache
+
+import numpy as np
+
+from .lexicon import Lexicon
+
+_RULES = [("tsch", "ch"), ("tsj", "ch"), ("sch", "sh"), ("zh", "sh"), ("kh", "ch"), ("ck", "k"), ("ph", "f"),
+          ("w", "v"), ("j", "y"), ("z", "s"), ("ß", "ss")]
+_WORD = re.compile(r"\w[\w-]*\w|\w", re.UNICODE)
+
+
+@lru_cache(maxsize=65536)
+def fold(text: str) -> str:
+    """Lowercase, umlauts and accents stripped, transliteration variants mapped to one spelling."""
+    t = text.lower().replace("ß", "ss")
+    t = "".join(c for c in unicodedata.normalize("NFKD", t) if not unicodedata.combining(c))
+    for a, b in _RULES:
+        t = t.replace(a, b)
+    return re.sub(r"c(?!h)", "k", t)
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    """English and German stop words (NLTK's lists, shipped inside llama-index) plus question words."""
+    from llama_index.core.utils import globals_helper
+    from nltk.corpus import stopwords as sw
+
+    globals_helper.wait_for_nltk_check()
+    words = set(sw.words("english")) | set(sw.words("german"))
+    words |= {"also", "according", "did", "does", "many", "much", "long", "far", "named", "called", "name",
+              "welche", "welcher", "welches", "wie", "viele", "wann", "wo", "wer", "wen", "wem", "was", "warum",
+              "wieso", "weshalb", "woher", "wohin", "tell", "say", "said", "says", "article", "articles", "artikel",
+              "laut", "u", "un"}
+    return frozenset(fold(w) for w in words) | frozenset(words)
+
+
+def words(text: str) -> list[str]:
+    return _WORD.findall(text)
+
+
+def content_terms(question: str) -> list[str]:
+    """The question's words that carry meaning: stop words dropped, order kept, no repeats."""
+    seen: list[str] = []
+    for w in words(question):
+        if w.lower() not in stopwords() and fold(w) not in stopwords() and w.lower() not in seen:
+            seen.append(w.lower())
+    return seen
+
+
+class Lexical:
+    """TF-IDF over folded character 3-5-grams (word-bounded), fitted on the indexed chunks."""
+
+    def __init__(self, texts: list[str], lexicon: Lexicon | None = None) -> None:
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        self.lexicon = lexicon
+        self.vectorizer = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), preprocessor=fold,
+                                          sublinear_tf=True, min_df=1, dtype=np.float32)
+        self.matrix = self.vectorizer.fit_transform(texts or [""])
+        self.n_docs = len(texts)
+        self.doc_words = [set(fold(w) for w in words(t)) for t in texts]
+        self._df: dict[str, int] = {}
+        for ws in self.doc_words:
+            for w in ws:
+                self._df[w] = self._df.get(w, 0) + 1
+
+    def expand(self, question: str) -> dict[str, tuple[str, ...]]:
+        """Each content term with the spellings to look for: itself plus its German translations."""
+        out = {}
+        for term in content_terms(question):
+            out[term] = (term,) + (self.lexicon.translate(term) if self.lexicon else ())
+        return out
+
+    def query_text(self, question: str) -> str:
+        return " ".join(" ".join(forms) for forms in self.expand(question).values()) or question
+
+    def scores(self, question: str) -> np.ndarray:
+        """Cosine similarity of the question to every chunk."""
+        if not self.n_docs:
+            return np.zeros(0, dtype=np.float32)
+        q = self.vectorizer.transform([self.query_text(question)])
+        return (self.matrix @ q.T).toarray().ravel()
+
+    def similarity(self, question: str, texts: list[str]) -> np.ndarray:
+        """Cosine similarity of the question to arbitrary texts (sentences) in the same n-gram space."""
+        if not texts:
+            return np.zeros(0, dtype=np.float32)
+        q = self.vectorizer.transform([self.query_text(question)])
+        return (self.vectorizer.transform(texts) @ q.T).toarray().ravel()
+
+    def idf(self, term: str) -> float:
+        """Word-level rarity across chunks; words the corpus never uses get the highest weight."""
+        df = sum(1 for ws in self.doc_words if any(_matches(fold(term), w) for w in ws)) if len(term) > 3 else \
+            self._df.get(fold(term), 0)
+        return math.log((self.n_docs + 1) / (df + 1)) + 1.0
+
+
+def _matches(term: str, word: str) -> bool:
+    """Folded term meets folded word: same word, a shared stem of 5+ letters, or a compound containing it."""
+    if term == word:
+        return True
+    if len(term) < 4 or len(word) < 4:
+        return False
+    if len(term) >= 5 and term in word:
+        return True
+    n = 0
+    for a, b in zip(term, word):
+        if a != b:
+            break
+        n += 1
+    return n >= min(5, len(term), len(word)) or (n >= 4 and min(len(term), len(word)) <= 5)
+
+
+def term_found(forms: tuple[str, ...], text_words: set[str]) -> bool:
+    """Whether any spelling of a term occurs (by ``_matches``) among the folded words of a text."""
+    return any(_matches(fold(f), w) for f in forms for w in text_words)

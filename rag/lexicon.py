@@ -1,0 +1,110 @@
+"""English-to-German word translations from a FreeDict dictionary (dictd format, Debian's
+``dict-freedict-eng-deu``), used to carry English question words over to the German articles.
+
+The first use parses the dictionary (about 10 s) into a compact cache under ``~/.cache/rag``; later
+loads take a fraction of a second. Only one-word headwords and one-word translations are kept; phrases,
+examples and notes are left out. Without the dictionary, retrieval still works on cognates and names.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import os
+import pickle
+import re
+from functools import lru_cache
+from pathlib import Path
+
+_B64 = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
+_HEADWORD = re.compile(r"^[a-z][a-z-]{1,30}$")
+_GERMAN_WORD = re.compile(r"^[A-Za-zÄÖÜäöüß][A-Za-zÄÖÜäöüß-]{1,40}$")
+_BRACKETS = re.compile(r"<[^>]*>|\[[^\]]*\]|\{[^}]*\}|\([^)]*\)")
+MAX_SENSES, MAX_WORDS = 5, 10
+
+
+class Lexicon:
+    def __init__(self, table: dict[str, tuple[str, ...]]) -> None:
+        self.table = table
+
+    def translate(self, word: str) -> tuple[str, ...]:
+        """German translations of an English word, trying simple English inflections."""
+        w = word.lower()
+        for form in (w, *_lemmas(w)):
+            if form in self.table:
+                return self.table[form]
+        return ()
+
+    def __len__(self) -> int:
+        return len(self.table)
+
+
+def _lemmas(w: str) -> list[str]:
+    out = []
+    if w.endswith("ies"):
+        out.append(w[:-3] + "y")
+    if w.endswith("es"):
+        out.append(w[:-2])
+    if w.endswith("s") and not w.endswith("ss"):
+        out.append(w[:-1])
+    if w.endswith("ed"):
+        out += [w[:-2], w[:-1]]
+    if w.endswith("ing"):
+        out += [w[:-3], w[:-3] + "e"]
+    return out
+
+
+@lru_cache(maxsize=2)
+def load_lexicon(base: str) -> Lexicon | None:
+    """The dictionary at ``base`` (+ .index/.dict.dz), or None when it is not installed."""
+    if not base:
+        return None
+    index, data = Path(base + ".index"), Path(base + ".dict.dz")
+    if not (index.is_file() and data.is_file()):
+        return None
+    stamp = f"{index.resolve()}:{index.stat().st_size}:{index.stat().st_mtime_ns}:{MAX_SENSES}:{MAX_WORDS}"
+    cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "rag" / (
+        "lexicon-" + hashlib.sha1(stamp.encode()).hexdigest()[:12] + ".pkl")
+    if cache.is_file():
+        try:
+            return Lexicon(pickle.loads(cache.read_bytes()))
+        except (OSError, pickle.UnpicklingError, EOFError):
+            pass
+    table = _parse(index, data)
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_bytes(pickle.dumps(table, protocol=pickle.HIGHEST_PROTOCOL))
+        tmp.replace(cache)
+    except OSError:
+        pass  # a read-only home still gets the parsed table, just not the cache
+    return Lexicon(table)
+
+
+def _parse(index: Path, data: Path) -> dict[str, tuple[str, ...]]:
+    blob = gzip.open(data).read()
+    table: dict[str, list[str]] = {}
+    senses: dict[str, int] = {}
+    for line in index.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) != 3 or not _HEADWORD.match(parts[0]) or senses.get(parts[0], 0) >= MAX_SENSES:
+            continue
+        head = parts[0]
+        senses[head] = senses.get(head, 0) + 1
+        entry = blob[_b64(parts[1]):_b64(parts[1]) + _b64(parts[2])].decode("utf-8", "replace").splitlines()
+        words = table.setdefault(head, [])
+        for body in entry[1:]:
+            if not body.strip() or body.startswith((" ", "\t")):
+                break  # examples, notes and cross references follow the translations
+            for item in _BRACKETS.sub(" ", body).replace(";", ",").split(","):
+                item = item.strip()
+                if _GERMAN_WORD.match(item) and item not in words and len(words) < MAX_WORDS:
+                    words.append(item)
+    return {k: tuple(v) for k, v in table.items() if v}
+
+
+def _b64(s: str) -> int:
+    n = 0
+    for c in s:
+        n = n * 64 + _B64[c]
+    return n
