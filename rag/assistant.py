@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .cite import WireCopy
 from .embed import Embedder
-from .errors import IndexMissingError, QuestionError
+from .errors import ConfigError, IndexMissingError, QuestionError
 from .extractive import extract_answer
 from .indexer import IndexReport, build_index, manifest_for
 from .lexical import Lexical
@@ -93,10 +93,12 @@ class Assistant:
         self.warm_up()
         return self._retriever.retrieve(q, top_k or self.settings.top_k)
 
-    def ask(self, question: str, top_k: int | None = None) -> Answer:
-        """A cited answer to one question (extractive backend)."""
+    def ask(self, question: str, top_k: int | None = None, backend: str | None = None) -> Answer:
+        """A cited answer to one question."""
         started = time.perf_counter()
         q = self.check_question(question)
+        if (backend or self.settings.backend) != "extractive":
+            raise ConfigError(f"Unknown backend {backend or self.settings.backend!r}. Valid: extractive.")
         self.warm_up()
         passages = self._retriever.retrieve(q, top_k or self.settings.top_k)
         retrieved = time.perf_counter()
@@ -110,14 +112,16 @@ class Assistant:
                                "total_ms": (done - started) * 1000})
 
 
-    def chat(self, message: str, history: list | None = None, top_k: int | None = None) -> Answer:
+    def chat(self, message: str, history: list | None = None, top_k: int | None = None,
+             backend: str | None = None) -> Answer:
         """Answer a message in a conversation; ``history`` is a list of (user, assistant) turns or
         OpenAI-style {"role", "content"} dicts. Follow-ups borrow the previous question's subject."""
-        return self.ask(_standalone(message, history), top_k=top_k)
+        return self.ask(_standalone(message, history), top_k=top_k, backend=backend)
 
-    def stream(self, message: str, history: list | None = None, top_k: int | None = None):
+    def stream(self, message: str, history: list | None = None, top_k: int | None = None,
+               backend: str | None = None):
         """Yield the answer text in pieces as it is produced, then the final ``Answer``."""
-        a = self.chat(message, history, top_k=top_k)
+        a = self.chat(message, history, top_k=top_k, backend=backend)
         for piece in re.findall(r"\S+\s*", a.text):
             yield piece
         yield a
