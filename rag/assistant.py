@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import threading
 import time
+from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
+from .backends import EXTRACTIVE, Backend, check_name, get_backend
 from .cite import WireCopy
 from .embed import Embedder
-from .errors import ConfigError, IndexMissingError, QuestionError
+from .errors import BackendError, IndexMissingError, QuestionError
 from .extractive import extract_answer
+from .generate import check, condense, generate, german_rewrite
 from .indexer import IndexReport, build_index, manifest_for
 from .lexical import Lexical
 from .lexicon import load_lexicon
@@ -20,6 +24,8 @@ from .retrieve import Retriever
 from .settings import Settings
 from .store import Store, open_client
 from .types import Answer, Passage
+
+log = logging.getLogger(__name__)
 
 
 class Assistant:
@@ -31,6 +37,7 @@ class Assistant:
                                  self.settings.passage_prefix, self.settings.device)
         self._lock = threading.RLock()
         self._retriever: Retriever | None = None
+        self._backends: dict[tuple[str, str, str], Backend] = {}
 
     # loading
     def warm_up(self, progress: bool = False) -> Assistant:
@@ -75,7 +82,7 @@ class Assistant:
         self.chunks = chunks
         self.wire = WireCopy(chunks)
         self.lexical = Lexical([c.text for c in chunks], load_lexicon(self.settings.lexicon))
-        self._retriever = Retriever(chunks, store, self.embedder, self.lexical)
+        self._retriever = Retriever(chunks, store, self.embedder, self.lexical, self.settings.dense_weight)
 
     # answering
     def check_question(self, question: str) -> str:
@@ -94,11 +101,13 @@ class Assistant:
         return self._retriever.retrieve(q, top_k or self.settings.top_k)
 
     def ask(self, question: str, top_k: int | None = None, backend: str | None = None) -> Answer:
-        """A cited answer to one question."""
+        """A cited answer to one question. Backend failures come back as an ``Answer`` with ``error`` set
+        and the retrieved ``passages`` filled; setup problems (unknown backend, missing package) raise."""
+        name = check_name(backend or self.settings.backend)
+        if name != EXTRACTIVE:
+            return _last(self._llm_turn(question, None, top_k, name, streaming=False))
         started = time.perf_counter()
         q = self.check_question(question)
-        if (backend or self.settings.backend) != "extractive":
-            raise ConfigError(f"Unknown backend {backend or self.settings.backend!r}. Valid: extractive.")
         self.warm_up()
         passages = self._retriever.retrieve(q, top_k or self.settings.top_k)
         retrieved = time.perf_counter()
@@ -111,20 +120,91 @@ class Assistant:
                       timings={"retrieve_ms": (retrieved - started) * 1000, "generate_ms": (done - retrieved) * 1000,
                                "total_ms": (done - started) * 1000})
 
-
     def chat(self, message: str, history: list | None = None, top_k: int | None = None,
              backend: str | None = None) -> Answer:
         """Answer a message in a conversation; ``history`` is a list of (user, assistant) turns or
-        OpenAI-style {"role", "content"} dicts. Follow-ups borrow the previous question's subject."""
-        return self.ask(_standalone(message, history), top_k=top_k, backend=backend)
+        OpenAI-style {"role", "content"} dicts. With an LLM the follow-up is rewritten into a standalone
+        question; without one it borrows the previous question's subject."""
+        name = check_name(backend or self.settings.backend)
+        if name != EXTRACTIVE:
+            return _last(self._llm_turn(message, history, top_k, name, streaming=False))
+        return self.ask(_standalone(self.check_question(message), history), top_k=top_k, backend=name)
 
     def stream(self, message: str, history: list | None = None, top_k: int | None = None,
-               backend: str | None = None):
-        """Yield the answer text in pieces as it is produced, then the final ``Answer``."""
-        a = self.chat(message, history, top_k=top_k, backend=backend)
+               backend: str | None = None) -> Iterator[str | Answer]:
+        """Yield the answer text in pieces as it is produced, then the final ``Answer`` (always last).
+        Streamed pieces are the model's raw text; the ``Answer`` holds the checked text and citations."""
+        name = check_name(backend or self.settings.backend)
+        if name != EXTRACTIVE:
+            yield from self._llm_turn(message, history, top_k, name, streaming=True)
+            return
+        a = self.chat(message, history, top_k=top_k, backend=name)
         for piece in re.findall(r"\S+\s*", a.text):
             yield piece
         yield a
+
+    # LLM backends
+    def backend(self, name: str | None = None) -> Backend:
+        """The LLM backend ``name`` (default: the setting), built once per (name, model, base_url)."""
+        name = check_name(name or self.settings.backend)
+        key = (name, self.settings.model, self.settings.base_url)
+        with self._lock:
+            if key not in self._backends:
+                self._backends[key] = get_backend(name, self.settings)
+            return self._backends[key]
+
+    def _llm_turn(self, message: str, history: list | None, top_k: int | None, name: str,
+                  streaming: bool) -> Iterator[str | Answer]:
+        started = time.perf_counter()
+        q = self.check_question(message)
+        k = top_k or self.settings.top_k
+        self.warm_up()
+        llm = self.backend(name).warm_up()  # a missing package or model raises here: that is setup, not failure
+        timings: dict[str, float] = {}
+        passages: list[Passage] = []
+        raw = ""
+        standalone = q
+        try:
+            t = time.perf_counter()
+            standalone = condense(llm, q, history)
+            timings["condense_ms"] = (time.perf_counter() - t) * 1000
+            extra: tuple[str, ...] = ()
+            if self.settings.rewrite_query and (german := german_rewrite(llm, standalone)):
+                extra += (german,)
+            timings["rewrite_ms"] = (time.perf_counter() - t) * 1000 - timings["condense_ms"]
+            if (guess := _standalone(q, history)) not in (q, standalone):
+                extra += (guess,)  # the model-free guess guards against a poor condensation
+            t = time.perf_counter()
+            passages = self._retriever.retrieve(standalone, k, extra_queries=extra)
+            timings["retrieve_ms"] = (time.perf_counter() - t) * 1000
+            t = time.perf_counter()
+            for piece in generate(llm, standalone, passages, language_from=q, streaming=streaming):
+                raw += piece
+                if streaming:
+                    yield piece
+            timings["generate_ms"] = (time.perf_counter() - t) * 1000
+        except BackendError as exc:
+            log.warning("%s", exc)
+            passages = passages or self._retriever.retrieve(_standalone(q, history), k)
+            timings["total_ms"] = (time.perf_counter() - started) * 1000
+            yield Answer(question=standalone, text=str(exc), citations=[], abstained=True, backend=name,
+                         model=llm.model, grounded=False, passages=passages, timings=timings, error=str(exc))
+            return
+        verified, abstained = check(raw, passages, self.wire)
+        if verified.dropped:
+            log.info("removed citation markers: %s", ", ".join(verified.dropped))
+        timings["total_ms"] = (time.perf_counter() - started) * 1000
+        yield Answer(question=standalone, text=verified.text, citations=verified.citations, abstained=abstained,
+                     backend=name, model=llm.model, grounded=verified.grounded,
+                     confidence=len(verified.citations) / max(len(verified.citations) + len(verified.dropped), 1),
+                     passages=passages, timings=timings)
+
+
+def _last(items: Iterator):
+    out = None
+    for out in items:
+        pass
+    return out
 
 
 def _user_turns(history: list | None) -> list[str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from .types import Chunk, Citation, Passage
 
@@ -50,3 +51,117 @@ def locate(quote: str, chunk: Chunk) -> tuple[int, int] | None:
         if m := re.search(pattern, flat):
             return start + m.start(), start + m.end()
     return None
+
+
+# --- LLM answers: [n] markers checked against the passages that were actually given -------------------
+
+MARKER = re.compile(r"\[\s*(?:(?:passages?|quellen?|sources?|abschnitt|doc(?:ument)?)\s*)?"
+                    r"(\d{1,3}(?:\s*(?:,|;|&|and|und)\s*\d{1,3})*)\s*\]", re.I)
+_QUOTED = re.compile(r'"([^"\n]{8,}?)"|„([^“"\n]{8,}?)[“"]|“([^”\n]{8,}?)”|«([^»\n]{8,}?)»|»([^«\n]{8,}?)«')
+_WORD = re.compile(r"\w+")
+
+
+@dataclass
+class Verified:
+    """An LLM answer after its markers were checked: clean text, real citations, and what was dropped."""
+
+    text: str
+    citations: list[Citation]
+    dropped: list[str]  # markers removed: "[7] (no such passage)", "[2] (quote not in any passage)"
+
+    @property
+    def grounded(self) -> bool:
+        return bool(self.citations)
+
+
+def parse_markers(text: str) -> list[tuple[int, int, list[int]]]:
+    """Every marker in ``text`` as (start, end, passage numbers); ``[1, 3]`` and ``[Passage 2]`` included."""
+    return [(m.start(), m.end(), [int(n) for n in re.findall(r"\d+", m.group(1))]) for m in MARKER.finditer(text)]
+
+
+def find_quote(quote: str, chunk: Chunk) -> tuple[int, int, int] | None:
+    """(sentence index, start, end) of ``quote`` inside one sentence of ``chunk``, offsets within that sentence;
+    tolerant of spacing, case and quote-mark style."""
+    target = quote.translate(_QUOTES).lower().split()
+    if not target:
+        return None
+    pattern = r"\s+".join(map(re.escape, target))
+    for i, text in enumerate(chunk.sentence_texts):
+        if m := re.search(pattern, text.translate(_QUOTES).lower()):  # lower() keeps lengths, casefold() does not
+            return i, m.start(), m.end()
+    return None
+
+
+def verify(text: str, passages: list[Passage], wire: WireCopy | None = None) -> Verified:
+    """Check every ``[n]`` marker of an LLM answer against the ``passages`` it was given (numbered from 1).
+
+    A marker survives when it names a given passage and, if its claim quotes words, the quote is in that
+    passage (a quote found in another given passage moves the citation there). Each citation quotes the
+    span the model quoted, else the passage's sentence that shares the most words with the claim, else
+    the whole passage. Surviving markers are renumbered 1, 2, ... in order of first use; others are removed.
+    """
+    cites: dict[tuple[int, int, int], Citation] = {}
+    dropped: list[str] = []
+    out, last = [], 0
+    for start, end, numbers in parse_markers(text):
+        claim = text[last:start]
+        last_sentence = re.split(r"(?<=[.!?])\s+", claim.strip())[-1] if claim.strip() else ""
+        quotes = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(last_sentence or claim)]
+        kept: list[int] = []
+        for n in numbers:
+            if not 1 <= n <= len(passages):
+                dropped.append(f"[{n}] (no such passage)")
+                continue
+            key = _source_of(n - 1, quotes, last_sentence or claim, passages)
+            if key is None:
+                dropped.append(f"[{n}] (quote not in any passage)")
+                continue
+            if key not in cites:
+                cites[key] = _citation(len(cites) + 1, passages[key[0]], key, wire)
+            if cites[key].marker not in kept:
+                kept.append(cites[key].marker)
+        out.append(claim + "".join(f"[{k}]" for k in kept))
+        last = end
+    out.append(text[last:])
+    clean = re.sub(r"[ \t]+([.,;:!?]|$)", r"\1", "".join(out), flags=re.M)
+    clean = re.sub(r"(?<=\S)[ \t]{2,}(?=\S)", " ", clean).strip()
+    return Verified(clean, sorted(cites.values(), key=lambda c: c.marker), dropped)
+
+
+def _source_of(i: int, quotes: list[str], claim: str, passages: list[Passage]) -> tuple[int, int, int] | None:
+    """(passage index, span start, span end) backing a claim cited as passage ``i``; span -1, -1 = the whole
+    passage, span -(s+2), 0 = sentence s. None when the claim quotes words that no passage contains."""
+    for q in quotes:
+        order = [i] + [j for j in range(len(passages)) if j != i]
+        for j in order:
+            if found := find_quote(q, passages[j].chunk):
+                s, a, b = found
+                start = passages[j].chunk.sentences[s][0]
+                return j, start + a, start + b
+        return None
+    s = _best_sentence(claim, passages[i].chunk)
+    return (i, -(s + 2), 0) if s is not None else (i, -1, -1)
+
+
+def _best_sentence(claim: str, chunk: Chunk) -> int | None:
+    """The sentence sharing the most words (5-letter prefixes, numbers) with the claim; None below two."""
+    def keys(t: str) -> set[str]:
+        return {w[:5] for w in _WORD.findall(t.casefold()) if len(w) >= 4 or w.isdigit()}
+
+    want = keys(claim)
+    scored = [(len(want & keys(t)), -i) for i, t in enumerate(chunk.sentence_texts)]
+    best = max(scored, default=(0, 0))
+    return -best[1] if best[0] >= 2 else None
+
+
+def _citation(marker: int, passage: Passage, key: tuple[int, int, int], wire: WireCopy | None) -> Citation:
+    _, a, b = key
+    if a == -1:
+        return citation(marker, passage, None, wire)
+    if a < -1:
+        return citation(marker, passage, -a - 2, wire)
+    c = passage.chunk
+    s = next(k for k, (s0, s1) in enumerate(c.sentences) if s0 <= a and b <= s1)
+    quote = c.sentence_texts[s][a - c.sentences[s][0]:b - c.sentences[s][0]]
+    return Citation(marker=marker, source=c.source, title=c.title, date=c.date, passage=c.text, quote=quote,
+                    start=a, end=b, chunk_id=c.id, also_in=wire.also_in(c.sentence_texts[s], c.source) if wire else ())

@@ -33,7 +33,16 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", dest="json_path", help="write the full report to this file")
     p.add_argument("--check", action="store_true", help="exit 1 when a floor is broken")
 
-    for name in ("ask", "eval"):
+    p = sub.add_parser("chat", help="open the chat in the browser", description="Serve the browser chat (Gradio) "
+                       "with streaming, cited answers and a sources panel.\nThe first start builds the index.\n"
+                       "Example: rag chat --port 7860 --auth alice:secret", formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--host", help="address to listen on (default: 127.0.0.1; 0.0.0.0 for all interfaces)")
+    p.add_argument("--port", type=int, help="port (default: 7860)")
+    p.add_argument("--share", action="store_true", default=None, help="also open a public gradio.live link")
+    p.add_argument("--auth", help="require a login, as user:password")
+    p.add_argument("--top-k", type=int, dest="top_k", help="passages searched per question (default: 5)")
+
+    for name in ("ask", "eval", "chat"):
         sp = sub.choices[name]
         sp.add_argument("--backend", help="answer backend (default: extractive)")
         sp.add_argument("--model", help="model name for the backend")
@@ -54,7 +63,8 @@ def _run(args) -> int:
     from .assistant import Assistant
     from .settings import Settings
 
-    overrides = {k: getattr(args, k, None) for k in ("backend", "model", "base_url", "top_k")}
+    overrides = {k: getattr(args, k, None) for k in ("backend", "model", "base_url", "top_k", "host", "port",
+                                                      "share", "auth")}
     settings = Settings.load(args.config, **overrides)
     assistant = Assistant(settings)
     if args.command == "index":
@@ -78,6 +88,15 @@ def _run(args) -> int:
         for c in a.citations:
             also = f" (also in {', '.join(c.also_in)})" if c.also_in else ""
             print(f"\n[{c.marker}] {c.source}, {c.date or 'undated'}: {c.title}{also}\n    \"{c.quote}\"")
+        return 0
+    if args.command == "chat":
+        try:
+            from ui.app import launch  # gradio is imported here only: `rag ask` stays light
+        except ModuleNotFoundError as exc:
+            from .errors import MissingDependencyError
+
+            raise MissingDependencyError(f"The chat needs the {exc.name} package: pip install {exc.name}") from None
+        launch(assistant, settings)
         return 0
     if args.command == "eval":
         from .evaluate import broken_floors, run_eval

@@ -16,17 +16,18 @@ def run_eval(assistant: Assistant, dataset: str | Path, k: int | None = None) ->
     questions = load_questions(dataset)
     assistant.warm_up()
     assistant.ask("warm-up question about Kim")  # first-call costs are start-up, not latency
-    rows = []
+    rows, answers = [], []
     for q in questions:
         a = assistant.ask(q.question, top_k=k)
+        answers.append(a)
         got = Got(answer=a.text, abstained=a.abstained, passages=[p.chunk.text for p in a.passages],
                   cited_passages=[c.passage for c in a.citations], cited_sources=[c.source for c in a.citations],
                   latency_ms=a.timings.get("total_ms", 0.0), grounded=a.grounded)
         rows.append(score_one(q, got))
     chunks = assistant.chunks
     report = summarize(rows, len(chunks), sum(c.n_tokens for c in chunks) / max(len(chunks), 1))
-    for row in report["per_question"]:  # top-level keys are fixed by the eval contract
-        row.update(backend=assistant.settings.backend, model=assistant.settings.model or assistant.embedder.name)
+    for row, a in zip(report["per_question"], answers):  # top-level keys are fixed by the eval contract
+        row.update(backend=a.backend, model=a.model, error=a.error)
     return report
 
 

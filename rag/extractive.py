@@ -2,7 +2,9 @@
 
 A sentence scores by how much of the question it covers (content words, their German translations and
 transliterations, weighted by rarity) and by n-gram similarity. At most ``max_sentences`` are quoted.
-When the best quote covers too little of the question, the answer abstains instead of guessing.
+When the best quote covers too little of the question, the answer abstains instead of guessing. A
+question word that the corpus never uses in any spelling or translation ("football", "hotel", an
+unknown name) weighs most: it usually names what the articles do not talk about.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .cite import WireCopy, citation, normalize
-from .lexical import Lexical, fold, term_found, words
+from .lexical import Lexical, fold, is_german, words
 from .types import Citation, Passage
 
 _NUMERIC_Q = re.compile(r"\b(how (many|much|far|long|old)|wie (viele?|weit|lange|alt)|wieviele?)\b", re.I)
@@ -22,6 +24,15 @@ _NUMBER = re.compile(r"\d|\b(ein|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zeh
                      r"|fünfzig|hundert|tausend|siebzig|achtzig|neunzig)\w*\b", re.I)
 _TIME = re.compile(r"\b(montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|januar|februar|märz|april|mai"
                    r"|juni|juli|august|september|oktober|november|dezember|sommer|winter|\d{4})\b", re.I)
+_WH = re.compile(r"\b(which|what|how many|how much|welche[rsnm]?|wie viele?|wieviele?)\s+", re.I)
+# Category nouns name the kind of answer, not a word the answer contains ("in which year": 2017).
+_CATEGORY = {"year", "day", "date", "city", "capital", "country", "place", "time", "month", "name", "person", "people",
+             "kind", "type", "sort", "number", "jahr", "tag", "datum", "stadt", "hauptstadt", "land", "ort", "zeit",
+             "monat", "art", "person", "personen", "zahl", "anzahl", "weekday", "wochentag", "times", "mal", "way", "weise"}
+FOCUS_PENALTY = 0.5  # confidence factor when the corpus never mentions the thing the question asks for
+ABSENT_WORD_WEIGHT = 1.5
+UNKNOWN_WORD_WEIGHT = 0.5  # an untranslatable word absent from the corpus: often filler ("aboard", "went")
+ABSENT_BOOST = 1.0  # added to the top rarity weight for a known word or name the corpus never uses
 
 
 @dataclass(frozen=True)
@@ -32,31 +43,74 @@ class Extract:
     abstained: bool
 
 
-def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wire: WireCopy | None = None,
-                   max_sentences: int = 3, abstain_below: float = 0.42) -> Extract:
-    candidates = _candidates(passages)
-    if not candidates:
-        return Extract(abstain_text(question), [], 0.0, True)
+def term_weights(question: str, lexical: Lexical) -> dict[str, tuple[tuple[str, ...], float]]:
+    """Each content term -> (spellings to look for, weight)."""
     terms = lexical.expand(question)
-    weights = {t: lexical.idf(t) for t in terms}
-    total = sum(weights.values()) or 1.0
+    focus = focus_term(question, terms)
+    max_idf = max((lexical.idf(t) for t in terms), default=1.0)
+    out = {}
+    for t, forms in terms.items():
+        if lexical.in_corpus(forms):
+            w = lexical.idf(t)
+        elif _is_name(t, question) and not is_german(question):
+            w = max_idf + ABSENT_BOOST  # a name the articles never use: they are about someone else
+        elif len(forms) > 1 or t == focus:
+            w = ABSENT_WORD_WEIGHT  # a dictionary word they never use; only the asked-for thing vetoes
+        else:
+            w = UNKNOWN_WORD_WEIGHT
+        out[t] = (forms, w)
+    return out
+
+
+def focus_term(question: str, terms: dict) -> str | None:
+    """The noun a which/what/how-many question asks about ("which hotel" -> hotel), if it is a content word."""
+    m = _WH.search(question)
+    if not m:
+        return None
+    run = []
+    for w in words(question[m.end():]):
+        low = w.lower()
+        if run and re.search(r"(ed|ing)$", low):  # "which minister led ...": the verb ends the noun phrase
+            break
+        if low in terms or any(low in t.split() for t in terms):
+            run.append(low)
+        else:
+            break
+    if not run or run[-1] in _CATEGORY:
+        return None
+    head = run[-1]
+    return next((t for t in terms if head in t.split()), None)
+
+
+def _is_name(term: str, question: str) -> bool:
+    return bool(re.search(rf"(?<!^)(?<![.?!] )\b{re.escape(term)}\b", question, re.I)) and any(
+        w[:1].isupper() and w.lower() == term for w in words(question)[1:])
+
+
+def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wire: WireCopy | None = None,
+                   max_sentences: int = 3, abstain_below: float = 0.45) -> Extract:
+    candidates = _candidates(passages)
+    terms = term_weights(question, lexical)
+    if not candidates or not terms:
+        return Extract(abstain_text(question), [], 0.0, True)
+    total = sum(w for _, w in terms.values())
     sims = lexical.similarity(question, [text for _, _, text in candidates])
-    found, scores = [], []
-    for (p, i, text), sim in zip(candidates, sims):
+    found, covers, scores = [], [], []
+    for (p, _, text), sim in zip(candidates, sims):
         ws = {fold(w) for w in words(text)}
-        hit = {t for t, forms in terms.items() if term_found(forms, ws)}
-        found.append(hit)
-        cover = sum(weights[t] for t in hit) / total
+        hit = {t for t, (forms, _) in terms.items() if not lexical.matching_words(forms).isdisjoint(ws)}
+        cover = sum(terms[t][1] for t in hit) / total
         bonus = 0.0
         if _NUMERIC_Q.search(question) and _NUMBER.search(text):
             bonus += 0.08
         if _TIME_Q.search(question) and _TIME.search(text):
             bonus += 0.08
-        scores.append(cover + 0.6 * float(sim) + bonus + 0.02 / p.rank)
-    order = list(np.argsort(-np.array(scores)))
+        found.append(hit)
+        covers.append(cover)
+        scores.append(cover + 0.5 * float(sim) + bonus + 0.03 / p.rank)
+    order = list(np.argsort(-np.array(scores), kind="stable"))
     best = order[0]
-    chosen = [best]
-    covered = set(found[best])
+    chosen, covered = [best], set(found[best])
     for j in order[1:]:
         if len(chosen) >= max_sentences:
             break
@@ -64,13 +118,16 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
         if scores[j] >= 0.85 * scores[best] or (adds and scores[j] >= 0.7 * scores[best]):
             chosen.append(j)
             covered |= found[j]
-    confidence = sum(weights[t] for t in covered) / total if terms else 0.0
+    union = sum(terms[t][1] for t in covered) / total
+    confidence = 0.7 * covers[best] + 0.3 * union
+    focus = focus_term(question, terms)
+    if focus and not lexical.in_corpus(terms[focus][0]):
+        confidence *= FOCUS_PENALTY
     if confidence < abstain_below:
         return Extract(abstain_text(question), [], confidence, True)
     chosen.sort(key=lambda j: (candidates[j][0].rank, candidates[j][1]))
     cites = [citation(n, candidates[j][0], candidates[j][1], wire) for n, j in enumerate(chosen, 1)]
-    text = " ".join(f"{c.quote} [{c.marker}]" for c in cites)
-    return Extract(text, cites, confidence, False)
+    return Extract(" ".join(f"{c.quote} [{c.marker}]" for c in cites), cites, confidence, False)
 
 
 def _candidates(passages: list[Passage]) -> list[tuple[Passage, int, str]]:
@@ -84,22 +141,6 @@ def _candidates(passages: list[Passage]) -> list[tuple[Passage, int, str]]:
                 seen.add(key)
                 out.append((p, i, text))
     return out
-
-
-def is_german(text: str) -> bool:
-    from .lexical import stopwords  # noqa: F401 - same lists
-
-    tokens = [w.lower() for w in words(text)]
-    german = sum(w in _GERMAN_HINTS for w in tokens)
-    english = sum(w in _ENGLISH_HINTS for w in tokens)
-    return german > english or bool(re.search(r"[äöüß]", text.lower())) and english == 0
-
-
-_GERMAN_HINTS = {"der", "die", "das", "und", "ist", "wer", "was", "wie", "wann", "wo", "welche", "welcher", "welches",
-                 "hat", "haben", "mit", "von", "den", "dem", "des", "ein", "eine", "nach", "auf", "im", "zu", "für",
-                 "warum", "viele", "sich", "nicht", "wurde", "wurden", "bei", "kim's", "besuchte", "sagte"}
-_ENGLISH_HINTS = {"the", "and", "is", "who", "what", "how", "when", "where", "which", "did", "does", "do", "of", "with",
-                  "from", "to", "for", "why", "many", "was", "were", "a", "an", "in", "on", "at", "by", "has", "have"}
 
 
 def abstain_text(question: str) -> str:

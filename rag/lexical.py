@@ -47,6 +47,21 @@ def stopwords() -> frozenset[str]:
     return frozenset(fold(w) for w in words) | frozenset(words)
 
 
+_GERMAN_HINTS = frozenset("der die das und ist wer was wie wann wo welche welcher welches welchen welchem hat haben "
+                          "mit von den dem des ein eine einen nach auf im zu für warum viele sich nicht wurde wurden "
+                          "bei sind war waren wird werden hatte".split())
+_ENGLISH_HINTS = frozenset("the and is who what how when where which did does do of with from to for why many was "
+                           "were a an in on at by has have had are will would".split())
+
+
+def is_german(text: str) -> bool:
+    """A rough guess from function words, enough to pick the answer language and skip translation."""
+    tokens = [w.lower() for w in _WORD.findall(text)]
+    german = sum(w in _GERMAN_HINTS for w in tokens)
+    english = sum(w in _ENGLISH_HINTS for w in tokens)
+    return german > english or (english == 0 and bool(re.search(r"[äöüß]", text.lower())))
+
+
 def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
@@ -72,16 +87,32 @@ class Lexical:
         self.matrix = self.vectorizer.fit_transform(texts or [""])
         self.n_docs = len(texts)
         self.doc_words = [set(fold(w) for w in words(t)) for t in texts]
+        self.vocabulary = set().union(*self.doc_words) if self.doc_words else set()
         self._df: dict[str, int] = {}
+        self._idf: dict[str, float] = {}
+        self._seen: dict[tuple[str, ...], frozenset[str]] = {}
         for ws in self.doc_words:
             for w in ws:
                 self._df[w] = self._df.get(w, 0) + 1
 
     def expand(self, question: str) -> dict[str, tuple[str, ...]]:
-        """Each content term with the spellings to look for: itself plus its German translations."""
-        out = {}
-        for term in content_terms(question):
-            out[term] = (term,) + (self.lexicon.translate(term) if self.lexicon else ())
+        """Each content term with the spellings to look for: itself plus its German translations.
+
+        Two adjacent terms that the dictionary knows as one phrase (``fighter jet``, ``north korea``)
+        become one term. German questions are not translated."""
+        terms = content_terms(question)
+        if not self.lexicon or is_german(question):
+            return {t: (t,) for t in terms}
+        out: dict[str, tuple[str, ...]] = {}
+        i = 0
+        while i < len(terms):
+            pair = f"{terms[i]} {terms[i + 1]}" if i + 1 < len(terms) else ""
+            if pair and (found := self.lexicon.translate(pair)) and pair.lower() in question.lower():
+                out[pair] = (pair, *found)
+                i += 2
+                continue
+            out[terms[i]] = (terms[i], *self.lexicon.translate(terms[i]))
+            i += 1
         return out
 
     def query_text(self, question: str) -> str:
@@ -103,6 +134,21 @@ class Lexical:
 
     def idf(self, term: str) -> float:
         """Word-level rarity across chunks; words the corpus never uses get the highest weight."""
+        if term not in self._idf:
+            self._idf[term] = self._compute_idf(term)
+        return self._idf[term]
+
+    def in_corpus(self, forms: tuple[str, ...]) -> bool:
+        """Whether any spelling of a term occurs anywhere in the indexed text."""
+        return bool(self.matching_words(forms))
+
+    def matching_words(self, forms: tuple[str, ...]) -> frozenset[str]:
+        """The corpus words (folded) that a term matches in any spelling; cached, so a sentence check is a set test."""
+        if forms not in self._seen:
+            self._seen[forms] = frozenset(w for w in self.vocabulary if term_found(forms, {w}))
+        return self._seen[forms]
+
+    def _compute_idf(self, term: str) -> float:
         df = sum(1 for ws in self.doc_words if any(_matches(fold(term), w) for w in ws)) if len(term) > 3 else \
             self._df.get(fold(term), 0)
         return math.log((self.n_docs + 1) / (df + 1)) + 1.0
@@ -112,9 +158,11 @@ def _matches(term: str, word: str) -> bool:
     """Folded term meets folded word: same word, a shared stem of 5+ letters, or a compound containing it."""
     if term == word:
         return True
+    if term.startswith("ge") and len(term) > 6:  # German participles: gereist ~ reiste
+        term = term[2:]
     if len(term) < 4 or len(word) < 4:
         return False
-    if len(term) >= 5 and term in word:
+    if (len(term) >= 5 and term in word) or word.endswith(term):  # German compounds end in their head noun
         return True
     n = 0
     for a, b in zip(term, word):
@@ -125,5 +173,11 @@ def _matches(term: str, word: str) -> bool:
 
 
 def term_found(forms: tuple[str, ...], text_words: set[str]) -> bool:
-    """Whether any spelling of a term occurs (by ``_matches``) among the folded words of a text."""
-    return any(_matches(fold(f), w) for f in forms for w in text_words)
+    """Whether any spelling of a term occurs (by ``_matches``) among the folded words of a text.
+    A hyphenated term (UN-Resolutionen, anti-submarine) also counts when its last part occurs."""
+    for f in forms:
+        folded = fold(f)
+        parts = [folded] + ([folded.rsplit("-", 1)[1]] if "-" in folded and len(folded.rsplit("-", 1)[1]) >= 4 else [])
+        if any(_matches(p, w) for p in parts for w in text_words):
+            return True
+    return False

@@ -2,7 +2,7 @@
 ``dict-freedict-eng-deu``), used to carry English question words over to the German articles.
 
 The first use parses the dictionary (about 10 s) into a compact cache under ``~/.cache/rag``; later
-loads take a fraction of a second. Only one-word headwords and one-word translations are kept; phrases,
+loads take a fraction of a second. Only one- and two-word headwords (``north korea`` -> ``Nordkorea``) and one-word translations are kept; phrases,
 examples and notes are left out. Without the dictionary, retrieval still works on cognates and names.
 """
 
@@ -17,9 +17,9 @@ from functools import lru_cache
 from pathlib import Path
 
 _B64 = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
-_HEADWORD = re.compile(r"^[a-z][a-z-]{1,30}$")
+_HEADWORD = re.compile(r"^[a-z][a-z-]{1,30}(?: [a-z][a-z-]{1,30})?$")  # one or two words
 _GERMAN_WORD = re.compile(r"^[A-Za-zÄÖÜäöüß][A-Za-zÄÖÜäöüß-]{1,40}$")
-_BRACKETS = re.compile(r"<[^>]*>|\[[^\]]*\]|\{[^}]*\}|\([^)]*\)")
+_BRACKETS = re.compile(r"<[^>]*>|\[[^\]]*\]|\{[^}]*\}|\([^)]*\)|/[^/]*/|\b[A-Z]{2,}\b")  # tags, IPA, abbreviations
 MAX_SENSES, MAX_WORDS = 5, 10
 
 
@@ -28,9 +28,10 @@ class Lexicon:
         self.table = table
 
     def translate(self, word: str) -> tuple[str, ...]:
-        """German translations of an English word, trying simple English inflections."""
+        """German translations of an English word or two-word phrase, trying simple English inflections."""
         w = word.lower()
-        for form in (w, *_lemmas(w)):
+        head, _, last = w.rpartition(" ")
+        for form in (w, *(f"{head} {x}".strip() for x in _lemmas(last))):
             if form in self.table:
                 return self.table[form]
         return ()
@@ -62,7 +63,7 @@ def load_lexicon(base: str) -> Lexicon | None:
     index, data = Path(base + ".index"), Path(base + ".dict.dz")
     if not (index.is_file() and data.is_file()):
         return None
-    stamp = f"{index.resolve()}:{index.stat().st_size}:{index.stat().st_mtime_ns}:{MAX_SENSES}:{MAX_WORDS}"
+    stamp = f"{index.resolve()}:{index.stat().st_size}:{index.stat().st_mtime_ns}:{MAX_SENSES}:{MAX_WORDS}:{_HEADWORD.pattern}{_BRACKETS.pattern}"
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "rag" / (
         "lexicon-" + hashlib.sha1(stamp.encode()).hexdigest()[:12] + ".pkl")
     if cache.is_file():

@@ -36,11 +36,12 @@ class Settings:
     chunk_overlap: int = 40  # tokens of whole trailing sentences repeated in the next chunk
     # retrieval
     top_k: int = 5
+    dense_weight: float | None = None  # weight of dense vs lexical scores; None: by model (see retrieve.py)
     lexicon: str = "/usr/share/dictd/freedict-eng-deu"  # English->German dictionary (dictd); "" disables
     # answering
     backend: str = "extractive"
     max_sentences: int = 3
-    abstain_below: float = 0.42
+    abstain_below: float = 0.45
     max_question_chars: int = 2000
     # LLM backends
     model: str = ""
@@ -48,7 +49,10 @@ class Settings:
     temperature: float = 0.1
     max_tokens: int = 512
     timeout: float = 60.0
-    retries: int = 2
+    retries: int = 2  # retries after a 429 or 5xx reply, with exponential backoff
+    retry_backoff: float = 1.0  # seconds before the first retry; doubles each time
+    context_window: int = 8192  # tokens the local model / Ollama may use for prompt and answer
+    llm_device: str = "auto"  # transformers / llamacpp: auto, cpu, cuda[:n], mps
     rewrite_query: bool = True  # with an LLM: also search a German rewrite of the question
     # chat UI
     host: str = "127.0.0.1"
@@ -68,6 +72,9 @@ class Settings:
             "max_tokens": self.max_tokens > 0,
             "timeout": self.timeout > 0,
             "retries": self.retries >= 0,
+            "retry_backoff": self.retry_backoff >= 0,
+            "context_window": self.context_window >= 256,
+            "temperature": 0 <= self.temperature <= 2,
         }
         for name, ok in checks.items():
             if not ok:

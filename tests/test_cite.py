@@ -1,0 +1,127 @@
+"""Citation markers in LLM answers: parsing, checking against the given passages, locating quotes."""
+
+from __future__ import annotations
+
+import pytest
+
+from rag.chunks import chunk_article
+from rag.cite import WireCopy, find_quote, parse_markers, verify
+from rag.corpus import load_corpus
+from rag.types import Passage
+from tests.conftest import SEEDS
+
+
+@pytest.fixture(scope="module")
+def chunks():
+    return [c for a in load_corpus(SEEDS).articles for c in chunk_article(a)]
+
+
+def _passage(chunks, *needles) -> list[Passage]:
+    """One passage per needle: the first chunk that contains it, numbered in order."""
+    out = []
+    for n, needle in enumerate(needles, 1):
+        out.append(Passage(next(c for c in chunks if needle in c.text), score=1.0, rank=n))
+    return out
+
+
+@pytest.fixture(scope="module")
+def given(chunks):
+    # [1] the Komsomolsk factory, [2] the bombers at Knewitschi
+    return _passage(chunks, "in dem Su-35- und Su-57- Kampfjets gebaut werden", "auf dem Flugplatz Knewitschi")
+
+
+def _file_text(source: str) -> str:
+    return (SEEDS / source).read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Kim [1].", [[1]]),
+    ("a [1][2] b [3]", [[1], [2], [3]]),
+    ("a [1, 2] b [2; 3] c [1 und 2]", [[1, 2], [2, 3], [1, 2]]),
+    ("a [Passage 2] b [Quelle 3] c [source 1]", [[2], [3], [1]]),
+    ("no markers at all", []),
+    ("a [x] b [] c [1a] d [[1]]", [[1]]),
+    ("", []),
+])
+def test_parse_markers(text, expected):
+    assert [numbers for _, _, numbers in parse_markers(text)] == expected
+
+
+def test_valid_markers_cite_the_best_sentence(given):
+    v = verify("Kim visited a plant where Su-35 and Su-57 fighter jets are built [1]. "
+               "He saw bombers at Knewitschi near Wladiwostok [2].", given)
+    assert v.text == ("Kim visited a plant where Su-35 and Su-57 fighter jets are built [1]. "
+                      "He saw bombers at Knewitschi near Wladiwostok [2].")
+    assert [c.marker for c in v.citations] == [1, 2]
+    assert v.citations[0].source == "001_56473d0c55bd317a.txt"
+    assert "Su-35" in v.citations[0].quote and "Knewitschi" in v.citations[1].quote
+    for c in v.citations:  # every quote is the exact text at its file offsets
+        assert _file_text(c.source)[c.start:c.end] == c.quote
+    assert v.grounded and v.dropped == []
+
+
+def test_invalid_markers_are_removed_and_the_rest_renumbered(given):
+    v = verify("Bombers were shown at Knewitschi [2]. Kim met the Pope [7]. Jets: Su-35 [0][1].", given)
+    assert v.text == "Bombers were shown at Knewitschi [1]. Kim met the Pope. Jets: Su-35 [2]."
+    assert [(c.marker, c.source) for c in v.citations] == [(1, "000_c3f8bdba9f1897a0.txt"),
+                                                           (2, "001_56473d0c55bd317a.txt")]
+    assert sorted(v.dropped) == ["[0] (no such passage)", "[7] (no such passage)"]
+
+
+def test_answer_without_markers_is_ungrounded(given):
+    v = verify("Kim visited a factory in Komsomolsk.", given)
+    assert v.citations == [] and not v.grounded and v.text == "Kim visited a factory in Komsomolsk."
+
+
+def test_only_invalid_markers_is_ungrounded(given):
+    v = verify("Kim visited Paris [3] [4].", given)
+    assert v.text == "Kim visited Paris." and not v.grounded
+
+
+def test_quote_in_the_cited_passage_is_located_exactly(given):
+    v = verify('The agency reported a plant „in dem Su-35- und Su-57- Kampfjets gebaut werden“ [1].', given)
+    (c,) = v.citations
+    assert c.quote == "in dem Su-35- und Su-57- Kampfjets gebaut werden"
+    assert _file_text(c.source)[c.start:c.end] == c.quote
+
+
+def test_quote_with_other_spacing_case_and_quote_marks_is_found(given):
+    v = verify('He was shown bombers "AUF DEM   Flugplatz Knewitschi nahe Wladiwostok" [2].', given)
+    (c,) = v.citations
+    assert c.quote == "auf dem Flugplatz Knewitschi nahe Wladiwostok"
+    assert _file_text(c.source)[c.start:c.end] == c.quote
+
+
+def test_quote_from_another_given_passage_moves_the_citation(given):
+    v = verify('Kim saw bombers "auf dem Flugplatz Knewitschi nahe Wladiwostok" [1].', given)
+    (c,) = v.citations
+    assert c.source == given[1].chunk.source and c.marker == 1 and v.text.endswith("[1].")
+
+
+def test_quote_that_is_in_no_passage_drops_the_marker(given):
+    v = verify('Kim said "we will conquer the moon together next year" [1]. Jets: Su-35 and Su-57 [1].', given)
+    assert v.dropped == ["[1] (quote not in any passage)"]
+    assert v.text == 'Kim said "we will conquer the moon together next year". Jets: Su-35 and Su-57 [1].'
+    assert len(v.citations) == 1 and "Su-35" in v.citations[0].quote
+
+
+def test_same_passage_cited_twice_for_the_same_sentence_is_one_citation(given):
+    v = verify("Su-35 jets are built in Komsomolsk [1]. Su-57 jets are built in Komsomolsk too [1].", given)
+    assert len(v.citations) == 1 and v.text.count("[1]") == 2
+
+
+@pytest.mark.parametrize("quote", ["", "   ", "Ü", "🚀 rockets", "nicht im Text enthalten"])
+def test_find_quote_edge_cases(given, quote):
+    assert find_quote(quote, given[0].chunk) is None
+
+
+def test_find_quote_offsets_survive_sharp_s(chunks):
+    c = next(c for c in chunks if "Großstadt im äußersten Osten" in c.text)
+    s, a, b = find_quote("im äußersten Osten Russlands", c)
+    assert c.sentence_texts[s][a:b] == "im äußersten Osten Russlands"
+
+
+def test_wire_copy_is_named(chunks, given):
+    v = verify("Kim inspected bombers at Knewitschi near Wladiwostok with Schoigu [2].", given, WireCopy(chunks))
+    assert v.citations[0].source == "000_c3f8bdba9f1897a0.txt"
+    assert isinstance(v.citations[0].also_in, tuple)
