@@ -168,10 +168,11 @@ class Assistant:
             t = time.perf_counter()
             standalone = condense(llm, q, history)
             timings["condense_ms"] = (time.perf_counter() - t) * 1000
+            t = time.perf_counter()
             extra: tuple[str, ...] = ()
             if self.settings.rewrite_query and (german := german_rewrite(llm, standalone)):
                 extra += (german,)
-            timings["rewrite_ms"] = (time.perf_counter() - t) * 1000 - timings["condense_ms"]
+            timings["rewrite_ms"] = (time.perf_counter() - t) * 1000
             if (guess := _standalone(q, history)) not in (q, standalone):
                 extra += (guess,)  # the model-free guess guards against a poor condensation
             t = time.perf_counter()

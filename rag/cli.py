@@ -83,7 +83,13 @@ def _run(args) -> int:
             d = asdict(a)
             d.pop("passages")
             print(json.dumps(d, ensure_ascii=False, indent=2))
-            return 0
+            return 2 if a.error else 0
+        if a.error:  # the backend failed: say why, and still show what retrieval found
+            print(f"error: {a.error}", file=sys.stderr)
+            print("Retrieved passages:")
+            for p in a.passages:
+                print(f"\n[{p.rank}] {p.chunk.source}, {p.chunk.date or 'undated'}: {p.chunk.title}\n    {p.chunk.text[:300]}")
+            return 2
         print(a.text)
         for c in a.citations:
             also = f" (also in {', '.join(c.also_in)})" if c.also_in else ""

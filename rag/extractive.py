@@ -29,8 +29,10 @@ _WH = re.compile(r"\b(which|what|how many|how much|welche[rsnm]?|wie viele?|wiev
 _CATEGORY = {"year", "day", "date", "city", "capital", "country", "place", "time", "month", "name", "person", "people",
              "kind", "type", "sort", "number", "jahr", "tag", "datum", "stadt", "hauptstadt", "land", "ort", "zeit",
              "monat", "art", "person", "personen", "zahl", "anzahl", "weekday", "wochentag", "times", "mal", "way", "weise"}
-FOCUS_PENALTY = 0.5  # confidence factor when the corpus never mentions the thing the question asks for
-ABSENT_WORD_WEIGHT = 1.5
+FOCUS_PENALTY = 1.0  # confidence factor when the corpus never mentions the thing the question asks for
+ABSENT_WORD_WEIGHT = 3.0
+SIM_WEIGHT = 1.0  # n-gram similarity of the best quote also counts as evidence
+KEEP_RATIO, ADD_RATIO = 0.5, 0.3  # quote another sentence when it scores this close to the best (or adds terms)
 UNKNOWN_WORD_WEIGHT = 0.5  # an untranslatable word absent from the corpus: often filler ("aboard", "went")
 ABSENT_BOOST = 1.0  # added to the top rarity weight for a known word or name the corpus never uses
 
@@ -88,7 +90,7 @@ def _is_name(term: str, question: str) -> bool:
 
 
 def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wire: WireCopy | None = None,
-                   max_sentences: int = 3, abstain_below: float = 0.45) -> Extract:
+                   max_sentences: int = 3, abstain_below: float = 0.70) -> Extract:
     candidates = _candidates(passages)
     terms = term_weights(question, lexical)
     if not candidates or not terms:
@@ -115,11 +117,11 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
         if len(chosen) >= max_sentences:
             break
         adds = found[j] - covered
-        if scores[j] >= 0.85 * scores[best] or (adds and scores[j] >= 0.7 * scores[best]):
+        if scores[j] >= KEEP_RATIO * scores[best] or (adds and scores[j] >= ADD_RATIO * scores[best]):
             chosen.append(j)
             covered |= found[j]
     union = sum(terms[t][1] for t in covered) / total
-    confidence = 0.7 * covers[best] + 0.3 * union
+    confidence = 0.7 * covers[best] + 0.3 * union + SIM_WEIGHT * float(sims[best])
     focus = focus_term(question, terms)
     if focus and not lexical.in_corpus(terms[focus][0]):
         confidence *= FOCUS_PENALTY

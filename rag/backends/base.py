@@ -91,7 +91,11 @@ class Backend:
         if module:
             import importlib.util
 
-            if importlib.util.find_spec(module) is None:
+            try:
+                found = importlib.util.find_spec(module) is not None
+            except ModuleNotFoundError:  # a parent package is missing
+                found = False
+            if not found:
                 raise MissingDependencyError(f"The {self.name} backend needs the {module} package: {pip}")
 
     # generation

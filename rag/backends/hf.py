@@ -20,7 +20,7 @@ from .base import Backend, Messages
 class TransformersBackend(Backend):
     name = "transformers"
     options = Backend.options + ("llm_device", "context_window")
-    requires = ("llama_index.llms.huggingface", 'pip install "rag-news[llm]"  (llama-index-llms-huggingface)')
+    requires = ("llama_index.llms.huggingface", 'pip install llama-index-llms-huggingface  (in a checkout: pip install ".[llm]")')
 
     def __init__(self, settings, env=None) -> None:
         super().__init__(settings, env)

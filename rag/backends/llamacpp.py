@@ -1,4 +1,4 @@
-"""In-process GGUF models through llama-cpp-python (optional: ``pip install "rag-news[llamacpp]"``).
+"""In-process GGUF models through llama-cpp-python (optional: ``pip install ".[llamacpp]"``).
 
 Uses ``Llama.create_chat_completion``, which applies the chat template stored in the GGUF file. (llama-index's
 LlamaCPP wrapper formats prompts with a fixed Llama-2 template instead, which garbles other model families,
@@ -18,7 +18,7 @@ from .base import Backend, Messages
 class LlamaCppBackend(Backend):
     name = "llamacpp"
     options = Backend.options + ("llm_device", "context_window")
-    requires = ("llama_cpp", 'pip install "rag-news[llamacpp]"  (or: pip install llama-cpp-python)')
+    requires = ("llama_cpp", 'pip install llama-cpp-python  (in a checkout: pip install ".[llamacpp]")')
 
     def __init__(self, settings, env=None) -> None:
         super().__init__(settings, env)

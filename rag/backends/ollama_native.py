@@ -19,7 +19,7 @@ class OllamaBackend(Backend):
     name = "ollama"
     options = Backend.options + ("base_url", "context_window")
     key_env = ("OLLAMA_API_KEY",)
-    requires = ("llama_index.llms.ollama", 'pip install "rag-news[llm]"  (llama-index-llms-ollama)')
+    requires = ("llama_index.llms.ollama", 'pip install llama-index-llms-ollama  (in a checkout: pip install ".[llm]")')
     default_model = "llama3.2"
 
     def __init__(self, settings, env=None) -> None:

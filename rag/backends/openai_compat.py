@@ -20,7 +20,7 @@ class OpenAIBackend(Backend):
     name = "openai"
     options = Backend.options + ("base_url",)
     key_env = ("RAG_API_KEY", "OPENAI_API_KEY")
-    requires = ("llama_index.llms.openai", 'pip install "rag-news[llm]"  (llama-index-llms-openai)')
+    requires = ("llama_index.llms.openai", 'pip install llama-index-llms-openai  (in a checkout: pip install ".[llm]")')
     default_model = "gpt-4o-mini"
 
     def __init__(self, settings, env=None) -> None:

@@ -1,0 +1,195 @@
+"""The chat in a real browser: headless Chromium (Debian's ``chromium``) driven by Playwright.
+
+Every page records the requests it makes; anything not addressed to the test server is blocked and fails
+the test, so the app provably loads nothing from the internet (fonts, CDNs, images in answers).
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import socket
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+pytest.importorskip("gradio")
+playwright = pytest.importorskip("playwright.sync_api")
+from playwright.sync_api import Page, expect  # noqa: E402
+
+from ui.app import launch  # noqa: E402
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+BOMBERS = "Which bombers did Kim inspect?"
+ARTICLE_000 = "000_c3f8bdba9f1897a0.txt"
+TIMEOUT_MS = 60_000
+HOSTILE = """date 2023-09 Giraffe <b onmouseover="window.__pwned='title'">Zeraphina</b> begeistert den Zoo von Pjöngjang
+
+Die Giraffe Zeraphina frisst im Zoo von Pjöngjang jeden Tag <script>window.__pwned = "script"</script> vierzig \
+Kilogramm Akazienblätter <img src="http://203.0.113.7/x.png" onerror="window.__pwned = 'img'"> und Heu aus der \
+Provinz, siehe [Bild](http://203.0.113.7/pixel.png) und ![Foto](http://203.0.113.7/foto.png)
+
+Die Pfleger nennen Zeraphina die größte Giraffe Asiens; mehr unter <a href="javascript:window.__pwned='a'">hier</a>.
+"""
+pytestmark = [pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
+              pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+    with playwright.sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu",
+                                                                "--disable-background-networking"])
+        yield b
+        b.close()
+
+
+@pytest.fixture(scope="module")
+def app_url(assistant, settings):
+    demo = launch(assistant, settings.replace(port=free_port()), prevent_thread_lock=True, quiet=True)
+    yield demo.local_url
+    demo.close()
+
+
+@pytest.fixture(scope="module")
+def hostile_url(settings, seeds_dir, tmp_path_factory):
+    """An app over the seeds plus an article full of markup and a wire copy of article 000."""
+    from rag import Assistant
+
+    corpus = tmp_path_factory.mktemp("hostile_corpus")
+    for f in seeds_dir.iterdir():
+        shutil.copy(f, corpus / f.name)
+    (corpus / "005_hostile.txt").write_text(HOSTILE, encoding="utf-8")
+    paragraphs = (corpus / ARTICLE_000).read_text(encoding="utf-8").split("\n\n")
+    wire = "date 2023-09 Kim besichtigt Atombomber in Russland\n\n" + "\n\n".join(paragraphs[1:4])
+    (corpus / "006_wire.txt").write_text(wire, encoding="utf-8")
+    s = settings.replace(corpus_dir=str(corpus), index_dir=str(tmp_path_factory.mktemp("hostile_index")),
+                         port=free_port())
+    demo = launch(Assistant(s), s, prevent_thread_lock=True, quiet=True)
+    yield demo.local_url
+    demo.close()
+
+
+def open_page(browser, url: str) -> tuple[Page, list[str]]:
+    """A page on ``url`` that blocks and records every request to another address."""
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    page.set_default_timeout(TIMEOUT_MS)
+    here = urlsplit(url).netloc
+    remote: list[str] = []
+
+    def gate(route):
+        u = urlsplit(route.request.url)
+        if u.scheme in ("data", "blob") or u.netloc == here:
+            route.continue_()
+        else:
+            remote.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", gate)
+    page.goto(url)
+    return page, remote
+
+
+def ask(page: Page, question: str, turn: int) -> str:
+    """Type a question, wait for its sources section, return the final answer's text."""
+    box = page.locator("#rag-question textarea")
+    box.fill(question)
+    box.press("Enter")
+    expect(page.locator(f"#rag-sources #turn-{turn}")).to_be_attached()
+    return page.locator("#rag-chat [data-testid=bot]").last.inner_text()
+
+
+def test_bombers_answer_sources_and_citation_click(browser, app_url, tmp_path):
+    page, remote = open_page(browser, app_url)
+    answer = ask(page, BOMBERS, 1)
+    assert "[1]" in answer and "Atombomber" in answer
+    cited = page.locator("#rag-sources .rag-card:not(.rag-uncited)")
+    from_000 = cited.filter(has_text=ARTICLE_000).first
+    expect(from_000).to_be_visible()
+    expect(from_000.locator("mark.rag-quote")).to_be_visible()
+    quote = from_000.locator("mark.rag-quote").inner_text()
+    assert quote.split()[0] in answer  # the highlighted sentence is the one quoted in the answer
+    if "Tu-160" not in answer:  # the extractive answer may quote another sentence; the passage was searched
+        page.locator("#rag-sources details.rag-more > summary").first.click()
+    expect(page.locator("#rag-sources .rag-card", has_text="Tu-160").first).to_be_visible()
+    # click a marker: its card is highlighted and scrolled into view
+    marker = page.locator("#rag-chat a.rag-cite").last
+    target = marker.get_attribute("href")
+    assert re.fullmatch(r"#src-1-\d+", target)
+    page.locator("#rag-sources").evaluate("e => e.scrollIntoView({block: 'end'})")
+    marker.click()
+    expect(page.locator(target)).to_have_class(re.compile(r"\brag-active\b"))
+    expect(page.locator(target)).to_be_in_viewport()
+    expect(marker).to_have_class(re.compile(r"\brag-active\b"))
+    shot = tmp_path / "chat.png"
+    page.screenshot(path=str(shot), full_page=True)
+    assert shot.stat().st_size > 20_000
+    assert remote == []
+    page.close()
+
+
+def test_conversation_examples_topk_abstention_error(browser, app_url):
+    page, remote = open_page(browser, app_url)
+    expect(page.locator("#rag-backend input")).to_have_value("extractive")
+    page.get_by_role("button", name=BOMBERS).click()
+    expect(page.locator("#rag-sources #turn-1")).to_be_attached()
+    # fewer passages: a follow-up with top-k 1 cites one passage and lists no others
+    topk = page.locator("#rag-topk input[type=number]")
+    topk.fill("1")
+    topk.press("Enter")
+    ask(page, "Und wo traf Kim Putin?", 2)
+    turn2 = page.locator("#rag-sources #turn-2")
+    expect(turn2.locator("details.rag-more")).to_have_count(0)
+    assert len(set(turn2.locator(".rag-card .rag-meta").all_inner_texts())) == 1
+    expect(page.locator("#rag-sources #turn-1")).not_to_have_attribute("open", "")  # older turns fold away
+    # "the articles don't say" has its own look, in the chat and in the panel
+    page.get_by_role("button", name="Who won the football World Cup in 2022?").click()
+    expect(page.locator("#rag-sources #turn-3")).to_be_attached()
+    expect(page.locator("#rag-chat .rag-abstained").last).to_be_visible()
+    expect(page.locator("#rag-sources #turn-3 .rag-abstain-note")).to_be_visible()
+    # a library error is a chat message, not a traceback
+    box = page.locator("#rag-question textarea")
+    box.fill("Warum? " * 400)
+    box.press("Enter")
+    error = page.locator("#rag-chat .rag-error").last
+    expect(error).to_be_visible()
+    expect(page.locator("#rag-chat [data-testid=bot]").last).to_contain_text("limit is 2000")
+    assert "Traceback" not in page.content()
+    page.get_by_role("button", name="New conversation").click()
+    expect(page.locator("#rag-chat [data-testid=bot]")).to_have_count(0)
+    assert remote == []
+    page.close()
+
+
+def test_hostile_article_is_shown_as_text(browser, hostile_url, tmp_path):
+    page, remote = open_page(browser, hostile_url)
+    question = "Was frisst die Giraffe Zeraphina? ![q](http://203.0.113.7/q.png) <img src=x onerror=\"window.__pwned='q'\">"
+    answer = ask(page, question, 1)
+    assert "<script>" in answer and "[Bild](http://203.0.113.7/pixel.png)" in answer
+    card = page.locator("#rag-sources .rag-card", has_text="005_hostile.txt").first
+    expect(card).to_be_visible()
+    expect(card.locator("mark.rag-quote")).to_contain_text('<script>window.__pwned = "script"</script>')
+    expect(card).to_contain_text("<b onmouseover=")  # the title, as text
+    expect(page.locator("#rag-chat [data-testid=user]").last).to_contain_text("![q](http://203.0.113.7/q.png)")
+    card.hover()
+    page.wait_for_timeout(500)
+    assert page.evaluate("typeof window.__pwned") == "undefined"
+    assert page.locator('img[src*="203.0.113.7"], img[src="x"], a[href^="javascript:"]').count() == 0
+    assert not page.evaluate("[...document.scripts].some(s => s.textContent.includes('__pwned'))")
+    # wire copy: the cited sentence also appears in another article, which the card names
+    ask(page, BOMBERS, 2)
+    wire = page.locator("#rag-sources #turn-2 .rag-wire").first
+    expect(wire).to_be_visible()
+    expect(wire).to_contain_text(re.compile(r"00[06]_"))
+    page.screenshot(path=str(tmp_path / "hostile.png"), full_page=True)
+    assert remote == []  # nothing in the article, question or answer loaded anything
+    page.close()
