@@ -102,10 +102,12 @@ def verify(text: str, passages: list[Passage], wire: WireCopy | None = None) -> 
     """
     cites: dict[tuple[int, int, int], Citation] = {}
     dropped: list[str] = []
-    out, last = [], 0
+    out, last, said = [], 0, ""
     for start, end, numbers in parse_markers(text):
         claim = text[last:start]
-        last_sentence = re.split(r"(?<=[.!?])\s+", claim.strip())[-1] if claim.strip() else ""
+        if claim.strip():  # adjacent markers ("[1][2]") share the claim before them
+            said = re.split(r"(?<=[.!?])\s+", claim.strip())[-1]
+        last_sentence = said
         quotes = [next(g for g in m.groups() if g) for m in _QUOTED.finditer(last_sentence or claim)]
         kept: list[int] = []
         for n in numbers:
@@ -144,14 +146,16 @@ def _source_of(i: int, quotes: list[str], claim: str, passages: list[Passage]) -
 
 
 def _best_sentence(claim: str, chunk: Chunk) -> int | None:
-    """The sentence sharing the most words (5-letter prefixes, numbers) with the claim; None below two."""
+    """The sentence sharing the most words (5-letter prefixes, numbers) with the claim; None when the best
+    shares fewer than two, unless it alone shares one."""
     def keys(t: str) -> set[str]:
         return {w[:5] for w in _WORD.findall(t.casefold()) if len(w) >= 4 or w.isdigit()}
 
     want = keys(claim)
     scored = [(len(want & keys(t)), -i) for i, t in enumerate(chunk.sentence_texts)]
     best = max(scored, default=(0, 0))
-    return -best[1] if best[0] >= 2 else None
+    alone = sum(n == best[0] for n, _ in scored) == 1
+    return -best[1] if best[0] >= 2 or (best[0] == 1 and alone) else None
 
 
 def _citation(marker: int, passage: Passage, key: tuple[int, int, int], wire: WireCopy | None) -> Citation:

@@ -29,10 +29,10 @@ _WH = re.compile(r"\b(which|what|how many|how much|welche[rsnm]?|wie viele?|wiev
 _CATEGORY = {"year", "day", "date", "city", "capital", "country", "place", "time", "month", "name", "person", "people",
              "kind", "type", "sort", "number", "jahr", "tag", "datum", "stadt", "hauptstadt", "land", "ort", "zeit",
              "monat", "art", "person", "personen", "zahl", "anzahl", "weekday", "wochentag", "times", "mal", "way", "weise"}
-FOCUS_PENALTY = 1.0  # confidence factor when the corpus never mentions the thing the question asks for
+FOCUS_BONUS = 0.3
 ABSENT_WORD_WEIGHT = 3.0
 SIM_WEIGHT = 1.0  # n-gram similarity of the best quote also counts as evidence
-KEEP_RATIO, ADD_RATIO = 0.5, 0.3  # quote another sentence when it scores this close to the best (or adds terms)
+KEEP_RATIO, ADD_RATIO = 0.6, 0.4  # quote another sentence when it scores this close to the best (or adds terms)
 UNKNOWN_WORD_WEIGHT = 0.5  # an untranslatable word absent from the corpus: often filler ("aboard", "went")
 ABSENT_BOOST = 1.0  # added to the top rarity weight for a known word or name the corpus never uses
 
@@ -90,12 +90,13 @@ def _is_name(term: str, question: str) -> bool:
 
 
 def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wire: WireCopy | None = None,
-                   max_sentences: int = 3, abstain_below: float = 0.70) -> Extract:
+                   max_sentences: int = 3, abstain_below: float = 0.66) -> Extract:
     candidates = _candidates(passages)
     terms = term_weights(question, lexical)
     if not candidates or not terms:
         return Extract(abstain_text(question), [], 0.0, True)
     total = sum(w for _, w in terms.values())
+    focus = focus_term(question, terms)
     sims = lexical.similarity(question, [text for _, _, text in candidates])
     found, covers, scores = [], [], []
     for (p, _, text), sim in zip(candidates, sims):
@@ -107,6 +108,8 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
             bonus += 0.08
         if _TIME_Q.search(question) and _TIME.search(text):
             bonus += 0.08
+        if focus and focus in hit:  # "which bombers": sentences about bombers first
+            bonus += FOCUS_BONUS
         found.append(hit)
         covers.append(cover)
         scores.append(cover + 0.5 * float(sim) + bonus + 0.03 / p.rank)
@@ -122,9 +125,7 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
             covered |= found[j]
     union = sum(terms[t][1] for t in covered) / total
     confidence = 0.7 * covers[best] + 0.3 * union + SIM_WEIGHT * float(sims[best])
-    focus = focus_term(question, terms)
-    if focus and not lexical.in_corpus(terms[focus][0]):
-        confidence *= FOCUS_PENALTY
+
     if confidence < abstain_below:
         return Extract(abstain_text(question), [], confidence, True)
     chosen.sort(key=lambda j: (candidates[j][0].rank, candidates[j][1]))

@@ -51,7 +51,8 @@ def german_rewrite(backend: Backend, question: str) -> str | None:
     if is_german(question):
         return None
     german = clean_line(backend.complete(rewrite_messages(question)), "", limit=max(400, 4 * len(question)))
-    return german if german and german.casefold() != question.casefold() else None
+    # a rewrite that does not read as German (a weak model's echo or noise) would only dilute the search
+    return german if german and is_german(german) and german.casefold() != question.casefold() else None
 
 
 def generate(backend: Backend, question: str, passages: list[Passage], language_from: str | None = None,

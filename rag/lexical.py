@@ -169,7 +169,8 @@ def _matches(term: str, word: str) -> bool:
         if a != b:
             break
         n += 1
-    return n >= min(5, len(term), len(word)) or (n >= 4 and min(len(term), len(word)) <= 5)
+    shorter = min(len(term), len(word))
+    return n >= max(min(5, shorter), 0.6 * shorter) or (n >= 4 and shorter <= 5)
 
 
 def term_found(forms: tuple[str, ...], text_words: set[str]) -> bool:

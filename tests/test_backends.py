@@ -271,7 +271,7 @@ def test_failure_returns_the_passages_and_never_the_key(llm_assistant, llm_setti
     *tokens, final = list(a.stream("Which bombers did Kim inspect?"))
     assert final.error == answer.error and final.passages
     assert server.requests[0]["headers"]["Authorization"] == f"Bearer {SECRET}"  # it was sent ...
-    for text in (answer.error, answer.text, repr(answer), repr(a.settings), repr(a.backend()), caplog.text,
+    for text in (answer.error, answer.text, repr(answer), repr(a.settings), repr(a.backend()), repr(a.backend()._llm), caplog.text,
                  json.dumps([r.getMessage() for r in caplog.records])):
         assert SECRET not in text  # ... and shown nowhere
     a._backends.clear()

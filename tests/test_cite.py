@@ -66,6 +66,7 @@ def test_invalid_markers_are_removed_and_the_rest_renumbered(given):
     assert [(c.marker, c.source) for c in v.citations] == [(1, "000_c3f8bdba9f1897a0.txt"),
                                                            (2, "001_56473d0c55bd317a.txt")]
     assert sorted(v.dropped) == ["[0] (no such passage)", "[7] (no such passage)"]
+    assert "Su-35" in v.citations[1].quote and v.citations[1].quote != v.citations[1].passage  # one sentence
 
 
 def test_answer_without_markers_is_ungrounded(given):

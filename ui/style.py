@@ -20,8 +20,7 @@ CSS = """
 .rag-card .rag-meta { margin: .1rem 0 .3rem; font-size: .82rem; opacity: .75; }
 .rag-card .rag-passage { margin: 0; white-space: pre-wrap; line-height: 1.45; }
 .rag-card mark.rag-quote { background: #fde68a; color: #111; padding: 0 .1rem; border-radius: 3px; }
-.rag-card .rag-wire { margin: .4rem 0 0; font-size: .85rem; }
-.rag-card .rag-wire::before { content: "\\1F4F0  "; }
+.rag-card .rag-wire { margin: .4rem 0 0; font-size: .85rem; font-style: normal; border-top: 1px dashed var(--border-color-primary); padding-top: .3rem; }
 a.rag-cite, .rag-sources a.rag-marker { display: inline-block; min-width: 1.6em; text-align: center; border-radius: 4px;
   background: var(--color-accent-soft, #ffedd5); color: var(--color-accent, #c2410c); font-weight: 600;
   text-decoration: none; padding: 0 .15rem; cursor: pointer; }

@@ -49,6 +49,11 @@ class OpenAIBackend(Backend):
 
             context_window_hint: int = 8192
 
+            def __repr__(self) -> str:  # pydantic's would print api_key
+                return f"OpenAI(model={self.model!r}, api_base={self.api_base!r})"
+
+            __str__ = __repr__
+
         # a local server needs no key, but the client insists on one
         self._llm = _AnyModel(model=self.model, temperature=self.temperature, max_tokens=self.max_tokens,
                               timeout=self.timeout, max_retries=0, api_key=self.api_key.reveal() or "not-needed",
