@@ -16,17 +16,50 @@ def normalize(sentence: str) -> str:
 
 
 class WireCopy:
-    """Which articles carry each sentence, so a repeated sentence is cited once and the others named."""
+    """Which articles carry each sentence, so a repeated sentence is cited once and the others named.
 
-    def __init__(self, chunks: list[Chunk]) -> None:
-        self.sources: dict[str, set[str]] = {}
+    Agencies' copy is edited lightly between outlets ("sagte der Sprecher" / "sagte etwa der Sprecher"),
+    so sentences whose word sets overlap by ``similar`` or more (Jaccard) count as the same sentence.
+    """
+
+    def __init__(self, chunks: list[Chunk], similar: float = 0.8) -> None:
+        texts: dict[str, set[str]] = {}
         for c in chunks:
             for text in c.sentence_texts:
                 if len(text) >= 40:  # short lines (headings, "Alliierte") repeat by chance
-                    self.sources.setdefault(normalize(text), set()).add(c.source)
+                    texts.setdefault(normalize(text), set()).add(c.source)
+        keys = list(texts)
+        bags = [frozenset(re.findall(r"\w+", k)) for k in keys]
+        parent = list(range(len(keys)))
+
+        def root(i: int) -> int:
+            while parent[i] != i:
+                parent[i] = parent[parent[i]]
+                i = parent[i]
+            return i
+
+        by_word: dict[str, list[int]] = {}
+        for i, bag in enumerate(bags):
+            for w in bag:
+                by_word.setdefault(w, []).append(i)
+        for i, bag in enumerate(bags):
+            rare = min(bag, key=lambda w: len(by_word[w]), default=None)  # any near-copy shares most words
+            for j in by_word.get(rare, []) if rare else []:
+                if j > i and len(bag & bags[j]) / len(bag | bags[j]) >= similar:
+                    parent[root(j)] = root(i)
+        self.cluster = {k: root(i) for i, k in enumerate(keys)}
+        self.sources: dict[int, set[str]] = {}
+        for k, cid in self.cluster.items():
+            self.sources.setdefault(cid, set()).update(texts[k])
+
+    def key(self, sentence: str) -> str:
+        """The same key for a sentence and its near-copies in other articles."""
+        norm = normalize(sentence)
+        return f"#{self.cluster[norm]}" if norm in self.cluster else norm
 
     def also_in(self, sentence: str, source: str) -> tuple[str, ...]:
-        return tuple(sorted(self.sources.get(normalize(sentence), set()) - {source}))
+        cid = self.cluster.get(normalize(sentence))
+        return tuple(sorted(self.sources.get(cid, set()) - {source})) if cid is not None else ()
 
 
 def citation(marker: int, passage: Passage, sentence_index: int | None, wire: WireCopy | None = None) -> Citation:

@@ -33,9 +33,9 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--json", dest="json_path", help="write the full report to this file")
     p.add_argument("--check", action="store_true", help="exit 1 when a floor is broken")
 
-    p = sub.add_parser("chat", help="open the chat in the browser", description="Serve the browser chat (Gradio) "
-                       "with streaming, cited answers and a sources panel.\nThe first start builds the index.\n"
-                       "Example: rag chat --port 7860 --auth alice:secret", formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = sub.add_parser("chat", help="open the chat in the browser", formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Serve the browser chat (Gradio): streamed, cited answers and a sources panel.\n"
+                       "The first start builds the index. Example: rag chat --port 7861 --auth alice:secret")
     p.add_argument("--host", help="address to listen on (default: 127.0.0.1; 0.0.0.0 for all interfaces)")
     p.add_argument("--port", type=int, help="port (default: 7860)")
     p.add_argument("--share", action="store_true", default=None, help="also open a public gradio.live link")

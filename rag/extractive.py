@@ -30,6 +30,7 @@ _CATEGORY = {"year", "day", "date", "city", "capital", "country", "place", "time
              "kind", "type", "sort", "number", "jahr", "tag", "datum", "stadt", "hauptstadt", "land", "ort", "zeit",
              "monat", "art", "person", "personen", "zahl", "anzahl", "weekday", "wochentag", "times", "mal", "way", "weise"}
 FOCUS_BONUS = 0.3
+FOCUS_PENALTY = 0.7  # confidence factor when the corpus never mentions the thing the question asks for
 ABSENT_WORD_WEIGHT = 3.0
 SIM_WEIGHT = 1.0  # n-gram similarity of the best quote also counts as evidence
 KEEP_RATIO, ADD_RATIO = 0.6, 0.4  # quote another sentence when it scores this close to the best (or adds terms)
@@ -56,7 +57,7 @@ def term_weights(question: str, lexical: Lexical) -> dict[str, tuple[tuple[str, 
             w = lexical.idf(t)
         elif _is_name(t, question) and not is_german(question):
             w = max_idf + ABSENT_BOOST  # a name the articles never use: they are about someone else
-        elif len(forms) > 1 or t == focus:
+        elif len(forms) > 1 or t == focus or (is_german(question) and _is_name(t, question)):  # German nouns too
             w = ABSENT_WORD_WEIGHT  # a dictionary word they never use; only the asked-for thing vetoes
         else:
             w = UNKNOWN_WORD_WEIGHT
@@ -78,6 +79,9 @@ def focus_term(question: str, terms: dict) -> str | None:
             run.append(low)
         else:
             break
+    if run and is_german(question):  # German: the noun comes first ("welchen Fußballverein unterstützt ...")
+        nouns = [w for w in words(question[m.end():])[:len(run)] if w[:1].isupper()]
+        run = run[:1] if not nouns else [nouns[0].lower()]
     if not run or run[-1] in _CATEGORY:
         return None
     head = run[-1]
@@ -90,8 +94,8 @@ def _is_name(term: str, question: str) -> bool:
 
 
 def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wire: WireCopy | None = None,
-                   max_sentences: int = 3, abstain_below: float = 0.66) -> Extract:
-    candidates = _candidates(passages)
+                   max_sentences: int = 3, abstain_below: float = 0.62) -> Extract:
+    candidates = _candidates(passages, wire)
     terms = term_weights(question, lexical)
     if not candidates or not terms:
         return Extract(abstain_text(question), [], 0.0, True)
@@ -126,6 +130,8 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
     union = sum(terms[t][1] for t in covered) / total
     confidence = 0.7 * covers[best] + 0.3 * union + SIM_WEIGHT * float(sims[best])
 
+    if focus and not lexical.in_corpus(terms[focus][0]):
+        confidence *= FOCUS_PENALTY
     if confidence < abstain_below:
         return Extract(abstain_text(question), [], confidence, True)
     chosen.sort(key=lambda j: (candidates[j][0].rank, candidates[j][1]))
@@ -133,13 +139,13 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
     return Extract(" ".join(f"{c.quote} [{c.marker}]" for c in cites), cites, confidence, False)
 
 
-def _candidates(passages: list[Passage]) -> list[tuple[Passage, int, str]]:
+def _candidates(passages: list[Passage], wire: WireCopy | None) -> list[tuple[Passage, int, str]]:
     """Every sentence of the passages once; a sentence repeated (overlap, wire copy) keeps its best passage."""
     seen: set[str] = set()
     out = []
     for p in passages:
         for i, text in enumerate(p.chunk.sentence_texts):
-            key = normalize(text)
+            key = wire.key(text) if wire else normalize(text)
             if key not in seen and len(text.split()) >= 3:
                 seen.add(key)
                 out.append((p, i, text))

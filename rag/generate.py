@@ -51,8 +51,16 @@ def german_rewrite(backend: Backend, question: str) -> str | None:
     if is_german(question):
         return None
     german = clean_line(backend.complete(rewrite_messages(question)), "", limit=max(400, 4 * len(question)))
-    # a rewrite that does not read as German (a weak model's echo or noise) would only dilute the search
-    return german if german and is_german(german) and german.casefold() != question.casefold() else None
+    return german if german and _plausible(german, question) else None
+
+
+def _plausible(german: str, question: str) -> bool:
+    """Whether a rewrite looks like a translation: German, of similar length, keeping the question's names
+    and numbers. A weak model's echo or noise fused into the search would only dilute it."""
+    names = {w.casefold()[:4] for w in re.findall(r"(?<!^)(?<![.?!] )\b[A-Z][\w-]{2,}|\d+", question.strip())}
+    kept = {w.casefold()[:4] for w in re.findall(r"[\w-]{3,}|\d+", german)}
+    return (is_german(german) and german.casefold() != question.casefold()
+            and 0.4 * len(question) <= len(german) <= 3 * len(question) + 30 and (not names or bool(names & kept)))
 
 
 def generate(backend: Backend, question: str, passages: list[Passage], language_from: str | None = None,

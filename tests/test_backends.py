@@ -305,3 +305,11 @@ def test_eval_names_backend_and_model(llm_assistant, llm_settings, server, tiny_
                             "per_question"]
     assert report["n"] == 2
     assert {(r["backend"], r["model"]) for r in report["per_question"]} == {(name, s.model)}
+
+
+def test_implausible_rewrite_is_not_searched(llm_assistant, llm_settings, server, assistant):
+    a = _use(llm_assistant, _http(llm_settings, server, "openai"))
+    question = "What dishes were served at the dinner Putin hosted for Kim?"
+    server.script("Kampfr Kampfr Kampf�iv/rä� se", "Nichts [1].")  # noise from a weak model, then the answer
+    answer = a.ask(question)
+    assert [p.chunk.id for p in answer.passages] == [p.chunk.id for p in assistant.retrieve(question)]

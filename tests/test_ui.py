@@ -14,6 +14,7 @@ pytest.importorskip("gradio")
 from gradio_client import Client  # noqa: E402
 from gradio_client.exceptions import AppError  # noqa: E402
 
+from rag.errors import ConfigError  # noqa: E402
 from rag.types import Answer, Citation  # noqa: E402
 from ui import render  # noqa: E402
 from ui.app import _respond, launch, parse_auth  # noqa: E402
@@ -120,6 +121,15 @@ def test_auth_is_required_when_set(assistant, settings):
         demo.close()
 
 
+def test_busy_port_is_a_user_error(assistant, settings):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        with pytest.raises(ConfigError, match=f"127.0.0.1:{port}.*--port"):
+            launch(assistant, settings.replace(port=port), prevent_thread_lock=True, quiet=True)
+
+
 def test_parse_auth():
     assert parse_auth("") is None
     assert parse_auth("alice:pa:ss") == ("alice", "pa:ss")
@@ -153,6 +163,21 @@ def test_chat_errors_are_messages(assistant, settings):
     _, (chat, history, sections), panel = run_turn(assistant, settings, "x" * 2500, ([], [], []))
     assert "rag-error" in chat[-1]["content"] and "limit is 2000" in chat[-1]["content"]
     assert history == [] and sections == []
+
+
+def test_backend_down_is_a_message_and_passages_stay(settings):
+    from rag import Assistant
+
+    down = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
+    a = Assistant(settings.replace(backend="openai", base_url=down, model="m", retries=0, timeout=5))
+    steps = list(_respond(a, a.settings, BOMBERS, [], [], [], "openai", 5))
+    _, chat, history, sections, panel = steps[-1]
+    message = chat[-1]["content"]
+    assert "rag-error" in message and "unreachable" in message
+    assert "http://" not in message  # the URL is shown as text, not turned into a link
+    assert history == []  # a failed turn is not context for the next question
+    assert "answer failed" in panel and panel.count('class="rag-card rag-uncited"') == 5
+    assert "000_c3f8bdba9f1897a0.txt" in panel
 
 
 def test_render_escapes_untrusted_text():

@@ -47,8 +47,8 @@ def browser():
     if not Path(CHROMIUM).exists():
         pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
     with playwright.sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox", "--disable-gpu",
-                                                                "--disable-background-networking"])
+        args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+        b = p.chromium.launch(executable_path=CHROMIUM, args=args)
         yield b
         b.close()
 
@@ -172,7 +172,8 @@ def test_conversation_examples_topk_abstention_error(browser, app_url):
 
 def test_hostile_article_is_shown_as_text(browser, hostile_url, tmp_path):
     page, remote = open_page(browser, hostile_url)
-    question = "Was frisst die Giraffe Zeraphina? ![q](http://203.0.113.7/q.png) <img src=x onerror=\"window.__pwned='q'\">"
+    question = ("Was frisst die Giraffe Zeraphina? ![q](http://203.0.113.7/q.png) "
+                "<img src=x onerror=\"window.__pwned='q'\">")
     answer = ask(page, question, 1)
     assert "<script>" in answer and "[Bild](http://203.0.113.7/pixel.png)" in answer
     card = page.locator("#rag-sources .rag-card", has_text="005_hostile.txt").first

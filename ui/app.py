@@ -33,7 +33,7 @@ EXAMPLES = (
     "Which fighter jets are built in Komsomolsk-on-Amur?",
     "Who won the football World Cup in 2022?",
 )
-CONCURRENCY = 4  # answers computed at once; more wait in Gradio's queue (unbounded, so none is lost)
+CONCURRENCY = 4  # questions answered at once, chat and API together; more wait in the (unbounded) queue
 MAX_TOP_K = 20
 
 
@@ -54,11 +54,11 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
         turns = gr.State([])  # raw {"role", "content"} history for follow-up questions
         sections = gr.State([])  # one render.Section per answered turn
         gr.Markdown("## Ask the articles\nAnswers come only from the indexed news articles. Each `[n]` in an "
-                    "answer links to the passage it quotes, shown on the right with the sentence highlighted.")
+                    "answer links to the passage it quotes, shown under *Sources* with the sentence highlighted.")
         with gr.Row(equal_height=False):
             with gr.Column(scale=3, min_width=360):
-                chatbot = gr.Chatbot(label="Chat", elem_id="rag-chat", height=520, sanitize_html=True,
-                                     render_markdown=True, latex_delimiters=[], buttons=[],
+                chatbot = gr.Chatbot(label="Chat", show_label=False, elem_id="rag-chat", height=520,
+                                     sanitize_html=True, render_markdown=True, latex_delimiters=[], buttons=[],
                                      feedback_options=None, allow_file_downloads=False,
                                      placeholder="Ask about the articles in English or German, or click an example.")
                 with gr.Row():
@@ -84,9 +84,10 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
 
         state = [chatbot, turns, sections, backend, top_k]
         outputs = [question, chatbot, turns, sections, sources]
-        gr.on([question.submit, send.click], respond, [question, *state], outputs, api_visibility="private")
+        gr.on([question.submit, send.click], respond, [question, *state], outputs, api_visibility="private",
+              concurrency_id="answer")
         for button, text in zip(examples, EXAMPLES):
-            button.click(_example(respond, text), state, outputs, api_visibility="private")
+            button.click(_example(respond, text), state, outputs, api_visibility="private", concurrency_id="answer")
         clear.click(lambda: ("", [], [], [], render.sources_panel([])), None, outputs, api_visibility="private")
 
         def ask(question: str, top_k: int = settings.top_k, backend: str = settings.backend) -> tuple[str, dict]:
@@ -108,8 +109,8 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                      "date": p.chunk.date, "start": p.chunk.start, "end": p.chunk.end, "text": p.chunk.text,
                      "chunk_id": p.chunk.id} for p in passages]
 
-        gr.api(ask, api_name="ask")
-        gr.api(retrieve, api_name="retrieve")
+        gr.api(ask, api_name="ask", concurrency_id="answer")
+        gr.api(retrieve, api_name="retrieve", concurrency_id="answer")
     return demo
 
 
@@ -132,7 +133,8 @@ def _respond(assistant: Assistant, settings: Settings, message: str, chat: list,
     yield "", chat, history, done, gr.skip()
     text, answer, failure = "", None, None
     try:
-        for item in assistant.stream(message, history, top_k=int(k or settings.top_k), backend=name or settings.backend):
+        events = assistant.stream(message, history, top_k=int(k or settings.top_k), backend=name or settings.backend)
+        for item in events:
             if isinstance(item, Answer):
                 answer = item
             else:
@@ -151,7 +153,8 @@ def _respond(assistant: Assistant, settings: Settings, message: str, chat: list,
     turn = len(done) + 1
     titles = {c.source: c.title for c in getattr(assistant, "chunks", [])}
     chat[-1] = {"role": "assistant", "content": render.answer_markdown(answer, turn)}
-    history = [*history, {"role": "user", "content": message}, {"role": "assistant", "content": answer.text}]
+    if not answer.error:  # a failed turn is no context for the next question
+        history = [*history, {"role": "user", "content": message}, {"role": "assistant", "content": answer.text}]
     done = [*done, render.sources_section(answer, turn, titles)]
     yield gr.skip(), chat, history, done, render.sources_panel(done)
 
@@ -187,7 +190,11 @@ def launch(assistant: Assistant, settings: Settings, *, prevent_thread_lock: boo
         print(f"warning: serving on {settings.host} without a login; set --auth user:password", file=sys.stderr)
     demo = build_app(assistant, settings)
     demo.queue(default_concurrency_limit=CONCURRENCY)
-    demo.launch(server_name=settings.host, server_port=settings.port, share=settings.share, auth=auth,
-                prevent_thread_lock=prevent_thread_lock, quiet=quiet, show_error=False, ssr_mode=False,
-                mcp_server=False, footer_links=["api"])
+    try:
+        demo.launch(server_name=settings.host, server_port=settings.port, share=settings.share, auth=auth,
+                    prevent_thread_lock=prevent_thread_lock, quiet=quiet, show_error=False, ssr_mode=False,
+                    mcp_server=False, footer_links=["api"])
+    except OSError:
+        raise ConfigError(f"Cannot listen on {settings.host}:{settings.port}: the port is taken (another chat?) or the "
+                          f"address is not this machine's. Pick another: rag chat --port {settings.port + 1}") from None
     return demo

@@ -42,6 +42,9 @@ def h(text: object) -> str:
 
 def answer_markdown(answer: Answer, turn: int) -> str:
     """The chat message for a finished answer: escaped text, ``[n]`` markers linked to their source cards."""
+    if answer.error:  # a failed backend: its message, then any text it still produced
+        said = answer.text.strip()
+        return error_markdown(answer.error) + (f"\n\n{md_text(said)}" if said and said != answer.error.strip() else "")
     if answer.abstained and not answer.citations:
         head = '<span class="rag-badge rag-abstain">Not in the articles</span>'
         body = md_text(answer.text or "The articles don't answer this question.")
@@ -56,10 +59,7 @@ def answer_markdown(answer: Answer, turn: int) -> str:
         parts.append(marker_link(turn, n) if n in known else _inline(m.group(0)))
         pos = m.end()
     parts.append(_inline(raw[pos:]))
-    text = "".join(parts)
-    if answer.error:
-        text = f"{error_markdown(answer.error)}\n\n{text}" if answer.text.strip() else error_markdown(answer.error)
-    return text
+    return "".join(parts)
 
 
 def marker_link(turn: int, n: int) -> str:
@@ -77,7 +77,10 @@ def error_markdown(message: str) -> str:
     return f'<span class="rag-badge rag-error">Error</span> {md_text(message)}'
 
 
-def user_markdown(text: str) -> str:
+def user_markdown(text: str, shown: int = 600) -> str:
+    """The user's message, escaped; a very long one is cut for display (the whole text is still asked)."""
+    if len(text) > shown:
+        return md_text(text[:shown]) + f" … ({len(text)} characters)"
     return md_text(text)
 
 

@@ -20,7 +20,8 @@ CSS = """
 .rag-card .rag-meta { margin: .1rem 0 .3rem; font-size: .82rem; opacity: .75; }
 .rag-card .rag-passage { margin: 0; white-space: pre-wrap; line-height: 1.45; }
 .rag-card mark.rag-quote { background: #fde68a; color: #111; padding: 0 .1rem; border-radius: 3px; }
-.rag-card .rag-wire { margin: .4rem 0 0; font-size: .85rem; font-style: normal; border-top: 1px dashed var(--border-color-primary); padding-top: .3rem; }
+.rag-card .rag-wire { margin: .4rem 0 0; font-size: .85rem; padding-top: .3rem;
+  border-top: 1px dashed var(--border-color-primary); }
 a.rag-cite, .rag-sources a.rag-marker { display: inline-block; min-width: 1.6em; text-align: center; border-radius: 4px;
   background: var(--color-accent-soft, #ffedd5); color: var(--color-accent, #c2410c); font-weight: 600;
   text-decoration: none; padding: 0 .15rem; cursor: pointer; }
@@ -31,8 +32,9 @@ a.rag-cite.rag-active { background: var(--color-accent, #f97316); color: #fff; }
 .rag-badge.rag-error { background: #fee2e2; color: #991b1b; }
 .rag-abstained { border: 1px dashed #6366f1; border-radius: 8px; padding: .4rem .6rem; }
 .rag-note { margin: .3rem 0; }
-.rag-abstain-note { color: #3730a3; }
-.rag-error-note { color: #991b1b; }
+.rag-abstain-note, .rag-error-note { border-radius: 6px; padding: .4rem .6rem; }
+.rag-abstain-note { background: #e0e7ff; color: #312e81; }
+.rag-error-note { background: #fee2e2; color: #7f1d1d; }
 .rag-empty { opacity: .7; }
 """
 

@@ -1,0 +1,94 @@
+"""End to end, question to cited answer, on the real model and a real on-disk index."""
+
+from pathlib import Path
+
+import pytest
+
+from rag.errors import QuestionError
+from rag.lexical import fold
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("a,b", [("Schoigu", "Shoigu"), ("Wostotschny", "Vostochny"), ("Vostotsjny", "Vostochny"),
+                                 ("Jewmenow", "Yevmenov"), ("Kinschal", "Kinzhal"), ("Pjöngjang", "Pyongyang"),
+                                 ("Knewitschi", "Knevichi"), ("Schaposchnikow", "Shaposhnikov")])
+def test_transliterations_meet(a, b):
+    assert fold(a) == fold(b)
+
+
+def test_flagship_question(assistant, seeds_dir):
+    a = assistant.ask("Which bombers did Kim inspect?")
+    assert not a.abstained and a.backend == "extractive"
+    for name in ("Tu-160", "Tu-95MS", "TU-22M3"):
+        assert name in a.text
+    cite = next(c for c in a.citations if "Tu-160" in c.quote)
+    assert cite.source == "000_c3f8bdba9f1897a0.txt"
+    raw = (seeds_dir / cite.source).read_text(encoding="utf-8")
+    assert raw[cite.start:cite.end] == cite.quote
+    assert "strategische Bombenflugzeuge der Typen Tu-160, Tu-95MS und TU-22M3" in cite.quote
+    assert cite.quote in cite.passage
+    assert f"[{cite.marker}]" in a.text
+    assert len(a.citations) <= 3 and a.text.count("[") == len(a.citations)
+
+
+@pytest.mark.parametrize("question,source,needle", [
+    ("Which bombers did Kim inspect?", "000", "Tu-160"),
+    ("Where did Kim see the Kinzhal hypersonic missile system with Shoigu?", "000 002", "Kinschal"),
+    ("Welche Kampfflugzeuge werden in Komsomolsk am Amur gebaut?", "000", "Su-57"),
+    ("Who is Nikolai Yevmenov?", "000", "Jewmenow"),
+])
+def test_cross_lingual_retrieval(assistant, question, source, needle):
+    passages = assistant.retrieve(question, top_k=5)
+    assert any(p.chunk.source[:3] in source.split() and needle in p.chunk.text for p in passages)
+
+
+@pytest.mark.parametrize("question", ["Which football club does Kim Jong Un support?",
+                                      "Welchen Fußballverein unterstützt Kim Jong Un?"])
+def test_abstains_without_citations(assistant, question):
+    a = assistant.ask(question)
+    assert a.abstained and not a.citations
+    assert "don't answer" in a.text or "nicht" in a.text
+
+
+def test_wire_copy_is_cited_once(assistant):
+    a = assistant.ask("What did US State Department spokesman Matthew Miller say about the cooperation?")
+    miller = [c for c in a.citations if "Matthew Miller" in c.quote]
+    assert len(miller) == 1
+    other = {"000_c3f8bdba9f1897a0.txt", "002_24da121aa26a8f61.txt"} - {miller[0].source}
+    assert miller[0].also_in == tuple(other)
+
+
+@pytest.mark.parametrize("question,message", [("", "empty"), ("   ", "empty"), ("x" * 5000, "5000 characters")])
+def test_bad_questions_get_clear_messages(assistant, question, message):
+    with pytest.raises(QuestionError, match=message):
+        assistant.ask(question)
+
+
+def test_follow_up_carries_the_subject(assistant):
+    history = [("Which factory did Kim visit in Komsomolsk on the Amur?", "…")]
+    a = assistant.chat("And which fighter jets are built there?", history)
+    assert any("Su-57" in p.chunk.text for p in a.passages)
+
+
+def test_stream_yields_text_then_answer(assistant):
+    items = list(assistant.stream("Which bombers did Kim inspect?"))
+    *pieces, final = items
+    assert all(isinstance(p, str) for p in pieces) and "".join(pieces) == final.text
+    assert final.citations
+
+
+def test_answer_function_builds_its_index(tmp_path, seeds_dir, monkeypatch):
+    """`from rag import answer` works in a fresh folder: the first call builds the index."""
+    import rag.assistant as module
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("RAG_CORPUS_DIR", str(seeds_dir))
+    module.default_assistant.cache_clear()
+    try:
+        from rag import answer
+
+        a = answer("Which bombers did Kim inspect?")
+        assert "Tu-160" in a.text and (tmp_path / "index" / "chroma.sqlite3").exists()
+    finally:
+        module.default_assistant.cache_clear()
