@@ -30,7 +30,7 @@ _CATEGORY = {"year", "day", "date", "city", "capital", "country", "place", "time
              "kind", "type", "sort", "number", "jahr", "tag", "datum", "stadt", "hauptstadt", "land", "ort", "zeit",
              "monat", "art", "person", "personen", "zahl", "anzahl", "weekday", "wochentag", "times", "mal", "way", "weise"}
 FOCUS_BONUS = 0.3
-FOCUS_PENALTY = 0.7  # confidence factor when the corpus never mentions the thing the question asks for
+FOCUS_PENALTY = 0.6  # confidence factor when the corpus never mentions the thing the question asks for
 ABSENT_WORD_WEIGHT = 3.0
 SIM_WEIGHT = 1.0  # n-gram similarity of the best quote also counts as evidence
 KEEP_RATIO, ADD_RATIO = 0.6, 0.4  # quote another sentence when it scores this close to the best (or adds terms)

@@ -1,11 +1,13 @@
 """The chat in a real browser: headless Chromium (Debian's ``chromium``) driven by Playwright.
 
-Every page records the requests it makes; anything not addressed to the test server is blocked and fails
-the test, so the app provably loads nothing from the internet (fonts, CDNs, images in answers).
+Skipped without chromium unless UI_BROWSER_REQUIRED=1 (CI sets it). Every page records the requests it
+makes; anything not addressed to the test server is blocked and fails the test, so the app provably loads
+nothing from the internet (fonts, CDNs, images in answers).
 """
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
 import socket
@@ -45,7 +47,8 @@ def free_port() -> int:
 @pytest.fixture(scope="module")
 def browser():
     if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (apt-get install chromium)")
+        why = "Debian's chromium is not installed: apt-get install chromium"
+        pytest.fail(why) if os.environ.get("UI_BROWSER_REQUIRED") else pytest.skip(why)
     with playwright.sync_playwright() as p:
         args = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
         b = p.chromium.launch(executable_path=CHROMIUM, args=args)
