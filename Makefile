@@ -1,0 +1,45 @@
+# Everything a fresh machine needs: system packages, a project .venv, the project and its extras.
+# `make chat` and `make test` install what is missing first, so each is the only command you need.
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+export HF_HUB_OFFLINE := 1
+export TRANSFORMERS_OFFLINE := 1
+export ANONYMIZED_TELEMETRY := False
+export GRADIO_ANALYTICS_ENABLED := False
+export UI_BROWSER_REQUIRED := 1
+SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT_PACKAGES := chromium dict-freedict-eng-deu
+
+.PHONY: install system chat test eval index clean
+install: system $(STAMP)
+
+# chromium drives the browser tests; FreeDict carries English question words over to the German articles.
+system:
+	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  echo "installing system packages:$$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+# torch is pinned first: the CPU build is on the machine, and a later resolve must not pull CUDA wheels.
+$(STAMP): pyproject.toml
+	python3 -m venv $(VENV)
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e ".[llm,test]"
+	touch $(STAMP)
+
+chat: install
+	$(VENV)/bin/rag chat
+
+test: install
+	$(PY) -m pytest -q
+
+eval: install
+	$(VENV)/bin/rag eval
+
+index: install
+	$(VENV)/bin/rag index
+
+clean:
+	rm -rf $(VENV) index/chroma.sqlite3 index/*/ index/.lock

@@ -1,0 +1,49 @@
+"""The eval suite on the project's own question set, through the real pipeline, against its floors."""
+
+from pathlib import Path
+
+import pytest
+
+from rag.evaluate import CEILINGS, FLOORS, run_eval
+
+DATASET = Path(__file__).resolve().parent.parent / "evals" / "questions.jsonl"
+# Floors the extractive backend does not reach yet (measured: see the closing note of the eval issue).
+# strict: when one starts passing, the marker must go, so the floor guards CI from then on.
+NOT_YET = {("answer", "fact_recall"), ("abstention", "accuracy"), ("abstention", "false_abstentions"),
+           ("citations", "grounded")}
+
+
+@pytest.fixture(scope="module")
+def report(assistant):
+    return run_eval(assistant, DATASET)
+
+
+def test_question_set_shape():
+    import json
+
+    rows = [json.loads(line) for line in DATASET.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(rows) >= 60
+    assert sum(not r.get("answerable", True) for r in rows) >= 8
+    seeds = {p.name: p.read_text(encoding="utf-8") for p in (DATASET.parent.parent / "seeds").iterdir()}
+    for r in rows:
+        for e in r["evidence"]:
+            assert any(e in seeds[s] for s in r["sources"]), (r["id"], e)
+
+
+def test_report_has_the_contract_keys(report):
+    assert set(report) == {"n", "chunks", "retrieval", "answer", "citations", "abstention", "latency_ms", "per_question"}
+    row = report["per_question"][0]
+    assert {"id", "question", "answer", "abstained", "hit_rank", "fact_recall", "cited_sources"} <= set(row)
+    assert row["backend"] == "extractive"
+
+
+def _limits():
+    for key, value in {**FLOORS, **CEILINGS}.items():
+        marks = [pytest.mark.xfail(strict=True, reason="below the floor today")] if key in NOT_YET else []
+        yield pytest.param(key, value, key in CEILINGS, id=".".join(key), marks=marks)
+
+
+@pytest.mark.parametrize("key,limit,ceiling", _limits())
+def test_floor(report, key, limit, ceiling):
+    got = report[key[0]][key[1]]
+    assert (got <= limit) if ceiling else (got >= limit), f"{'.'.join(key)} = {got}, limit {limit}"
