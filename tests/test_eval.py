@@ -43,7 +43,7 @@ def _limits():
         yield pytest.param(key, value, key in CEILINGS, id=".".join(key), marks=marks)
 
 
-@pytest.mark.parametrize("key,limit,ceiling", _limits())
+@pytest.mark.parametrize("key,limit,ceiling", list(_limits()))
 def test_floor(report, key, limit, ceiling):
     got = report[key[0]][key[1]]
     assert (got <= limit) if ceiling else (got >= limit), f"{'.'.join(key)} = {got}, limit {limit}"
