@@ -14,6 +14,7 @@ from rag import Assistant, Settings
 from rag.errors import IndexLockedError, IndexMissingError, ModelMismatchError
 from rag.lock import index_lock
 from rag.store import Store, open_client
+from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -106,16 +107,10 @@ def test_missing_index_is_explained(tmp_path):
         open_client(tmp_path / "nothing", create=False)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory):
     chroma = Path(sys.executable).parent / "chroma"
-    port = _free_port()
+    port = free_port()
     proc = subprocess.Popen([str(chroma), "run", "--path", str(tmp_path_factory.mktemp("server")), "--host",
                              "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})

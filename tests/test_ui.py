@@ -17,6 +17,7 @@ from gradio_client.exceptions import AppError  # noqa: E402
 from rag.errors import ConfigError  # noqa: E402
 from rag.types import Answer, Citation  # noqa: E402
 from ui import render  # noqa: E402
+from tests.conftest import free_port  # noqa: E402
 from ui.app import _respond, launch, parse_auth  # noqa: E402
 
 BOMBERS = "Which bombers did Kim inspect?"
@@ -25,12 +26,6 @@ ROOT = Path(__file__).resolve().parent.parent
 # gradio's queue uses pandas options that pandas 3 deprecates: not ours to fix
 pytestmark = [pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
               pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

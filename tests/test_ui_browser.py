@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -20,6 +19,7 @@ pytest.importorskip("gradio")
 playwright = pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import Page, expect  # noqa: E402
 
+from tests.conftest import free_port  # noqa: E402
 from ui.app import launch  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -36,12 +36,6 @@ Die Pfleger nennen Zeraphina die größte Giraffe Asiens; mehr unter <a href="ja
 """
 pytestmark = [pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
               pytest.mark.filterwarnings("ignore:The copy keyword is deprecated")]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")

@@ -242,3 +242,22 @@ def _chain(exc: BaseException) -> Iterator[BaseException]:
         seen.add(id(exc))
         yield exc
         exc = exc.__cause__ or exc.__context__
+
+
+class LlamaIndexChat(Backend):
+    """A backend whose warm-up sets ``self._llm`` to a llama-index chat LLM."""
+
+    _llm = None
+
+    def _messages(self, messages: Messages):
+        from llama_index.core.base.llms.types import ChatMessage
+
+        return [ChatMessage(role=m["role"], content=m["content"]) for m in messages]
+
+    def _complete(self, messages: Messages) -> str:
+        return self._llm.chat(self._messages(messages)).message.content or ""
+
+    def _stream(self, messages: Messages) -> Iterator[str]:
+        for chunk in self._llm.stream_chat(self._messages(messages)):
+            if chunk.delta:
+                yield chunk.delta

@@ -10,16 +10,15 @@ Left out: quantization and multi-GPU placement (load such models behind a server
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import ConfigError, ModelLoadError
-from .base import Backend, Messages
+from .base import LlamaIndexChat
 
 
-class TransformersBackend(Backend):
+class TransformersBackend(LlamaIndexChat):
     name = "transformers"
-    options = Backend.options + ("llm_device", "context_window")
+    options = LlamaIndexChat.options + ("llm_device", "context_window")
     requires = ("llama_index.llms.huggingface", 'pip install llama-index-llms-huggingface  (in a checkout: pip install ".[llm]")')
 
     def __init__(self, settings, env=None) -> None:
@@ -55,18 +54,6 @@ class TransformersBackend(Backend):
                                  generate_kwargs=_sampling(self.temperature, tokenizer), is_chat_model=True,
                                  messages_to_prompt=None if tokenizer.chat_template else _plain_prompt)
 
-    def _messages(self, messages: Messages):
-        from llama_index.core.base.llms.types import ChatMessage
-
-        return [ChatMessage(role=m["role"], content=m["content"]) for m in messages]
-
-    def _complete(self, messages: Messages) -> str:
-        return self._llm.chat(self._messages(messages)).message.content or ""
-
-    def _stream(self, messages: Messages) -> Iterator[str]:
-        for chunk in self._llm.stream_chat(self._messages(messages)):
-            if chunk.delta:
-                yield chunk.delta
 
 
 def _sampling(temperature: float, tokenizer) -> dict:

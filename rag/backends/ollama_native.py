@@ -7,17 +7,16 @@ nor is asked for its model info first. ``OLLAMA_API_KEY``, when set, is sent as 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 
 from ..errors import ConfigError
-from .base import Backend, Messages
+from .base import LlamaIndexChat
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
 
 
-class OllamaBackend(Backend):
+class OllamaBackend(LlamaIndexChat):
     name = "ollama"
-    options = Backend.options + ("base_url", "context_window")
+    options = LlamaIndexChat.options + ("base_url", "context_window")
     key_env = ("OLLAMA_API_KEY",)
     requires = ("llama_index.llms.ollama", 'pip install llama-index-llms-ollama  (in a checkout: pip install ".[llm]")')
     default_model = "llama3.2"
@@ -44,16 +43,3 @@ class OllamaBackend(Backend):
                            request_timeout=self.timeout, context_window=self.settings.context_window,
                            additional_kwargs={"num_predict": self.max_tokens}, headers=headers,
                            is_function_calling_model=False)
-
-    def _messages(self, messages: Messages):
-        from llama_index.core.base.llms.types import ChatMessage
-
-        return [ChatMessage(role=m["role"], content=m["content"]) for m in messages]
-
-    def _complete(self, messages: Messages) -> str:
-        return self._llm.chat(self._messages(messages)).message.content or ""
-
-    def _stream(self, messages: Messages) -> Iterator[str]:
-        for chunk in self._llm.stream_chat(self._messages(messages)):
-            if chunk.delta:
-                yield chunk.delta
