@@ -47,8 +47,8 @@ class Assistant:
                 self.embedder.warm_up()
                 try:
                     store = self._store(create=False)
-                    if not store.count():
-                        raise IndexMissingError("empty index")
+                    if not store.count() or store.manifest().get("complete") is False:
+                        raise IndexMissingError("empty or half-built index")  # a crashed run: finish it
                 except IndexMissingError:
                     self.index(progress=progress)
                     store = self._store(create=False)
@@ -56,8 +56,12 @@ class Assistant:
                 self._load(store)
         return self
 
-    def index(self, paths: list[str | Path] | None = None, rebuild: bool = False, progress: bool = False) -> IndexReport:
-        """Sync the index with the articles (default: ``corpus_dir``), under the index write lock."""
+    def index(self, paths: list[str | Path] | None = None, rebuild: bool = False, progress: bool = False,
+              prune: bool | None = None) -> IndexReport:
+        """Sync the index with the articles (default: ``corpus_dir``), under the index write lock.
+
+        Indexing ``corpus_dir`` mirrors it; indexing other ``paths`` adds or replaces those articles and keeps
+        the rest, unless ``prune`` is set."""
         s = self.settings
         with self._lock, (index_lock(s.index_dir) if not s.chroma_host else _nothing()):
             self.embedder.warm_up()
@@ -65,7 +69,8 @@ class Assistant:
             if rebuild:
                 store.drop()
                 store = self._store(create=True)
-            report = build_index(paths or [s.corpus_dir], store, self.embedder, s.chunk_tokens, s.chunk_overlap, progress)
+            report = build_index(paths or [s.corpus_dir], store, self.embedder, s.chunk_tokens, s.chunk_overlap,
+                                 progress, prune=(not paths) if prune is None else prune)
             if self._retriever is not None:
                 self._load(store)
             return report

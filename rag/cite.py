@@ -73,19 +73,6 @@ def citation(marker: int, passage: Passage, sentence_index: int | None, wire: Wi
                     start=start, end=end, chunk_id=c.id, also_in=wire.also_in(quote, c.source) if wire else ())
 
 
-def locate(quote: str, chunk: Chunk) -> tuple[int, int] | None:
-    """File offsets of ``quote`` inside one of the chunk's sentences, tolerant of spacing and quote marks."""
-    target = normalize(quote)
-    if not target:
-        return None
-    for (start, _end), text in zip(chunk.sentences, chunk.sentence_texts):
-        flat = text.translate(_QUOTES).casefold()
-        pattern = r"\s+".join(map(re.escape, target.split()))
-        if m := re.search(pattern, flat):
-            return start + m.start(), start + m.end()
-    return None
-
-
 # --- LLM answers: [n] markers checked against the passages that were actually given -------------------
 
 MARKER = re.compile(r"\[\s*(?:(?:passages?|quellen?|sources?|abschnitt|doc(?:ument)?)\s*)?"
@@ -115,12 +102,12 @@ def parse_markers(text: str) -> list[tuple[int, int, list[int]]]:
 def find_quote(quote: str, chunk: Chunk) -> tuple[int, int, int] | None:
     """(sentence index, start, end) of ``quote`` inside one sentence of ``chunk``, offsets within that sentence;
     tolerant of spacing, case and quote-mark style."""
-    target = quote.translate(_QUOTES).lower().split()
+    target = quote.translate(_QUOTES).split()
     if not target:
         return None
-    pattern = r"\s+".join(map(re.escape, target))
+    pattern = re.compile(r"\s+".join(map(re.escape, target)), re.IGNORECASE)
     for i, text in enumerate(chunk.sentence_texts):
-        if m := re.search(pattern, text.translate(_QUOTES).lower()):  # lower() keeps lengths, casefold() does not
+        if m := pattern.search(text.translate(_QUOTES)):  # translate() keeps lengths, so offsets hold
             return i, m.start(), m.end()
     return None
 
@@ -198,7 +185,9 @@ def _citation(marker: int, passage: Passage, key: tuple[int, int, int], wire: Wi
     if a < -1:
         return citation(marker, passage, -a - 2, wire)
     c = passage.chunk
-    s = next(k for k, (s0, s1) in enumerate(c.sentences) if s0 <= a and b <= s1)
+    s = next((k for k, (s0, s1) in enumerate(c.sentences) if s0 <= a and b <= s1), None)
+    if s is None:  # cannot happen for spans found by find_quote; cite the passage rather than fail
+        return citation(marker, passage, None, wire)
     quote = c.sentence_texts[s][a - c.sentences[s][0]:b - c.sentences[s][0]]
     return Citation(marker=marker, source=c.source, title=c.title, date=c.date, passage=c.text, quote=quote,
                     start=a, end=b, chunk_id=c.id, also_in=wire.also_in(c.sentence_texts[s], c.source) if wire else ())

@@ -19,6 +19,8 @@ def main(argv: list[str] | None = None) -> int:
                        "Example: rag index seeds my_articles/ --rebuild", formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("paths", nargs="*", help="article files or folders (default: the corpus_dir setting)")
     p.add_argument("--rebuild", action="store_true", help="drop the index and embed everything again")
+    p.add_argument("--prune", action="store_true", help="make the index mirror PATHs: drop articles not among them "
+                   "(always so without PATHs)")
 
     p = sub.add_parser("ask", help="answer one question", description='Answer a question with cited sources.\n'
                        'Example: rag ask "Which bombers did Kim inspect?"', formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -68,7 +70,8 @@ def _run(args) -> int:
     settings = Settings.load(args.config, **overrides)
     assistant = Assistant(settings)
     if args.command == "index":
-        report = assistant.index(args.paths or None, rebuild=args.rebuild, progress=sys.stderr.isatty())
+        report = assistant.index(args.paths or None, rebuild=args.rebuild, progress=sys.stderr.isatty(),
+                                 prune=True if args.prune else None)
         for path, why in report.skipped:
             print(f"skipped {path}: {why}", file=sys.stderr)
         print(f"{report.articles} articles, {report.chunks} chunks: {report.added} added, {report.removed} removed, "

@@ -64,7 +64,6 @@ def load_corpus(*paths: str | Path) -> CorpusResult:
 
 def clean(raw: str, source: str, path: str = "") -> Article | None:
     """The article in ``raw`` with junk lines dropped, or None when nothing is left."""
-    raw = raw.lstrip("\ufeff") if raw.startswith("\ufeff") else raw
     date: str | None = None
     kept: list[tuple[int, int]] = []  # file spans of kept lines
     seen: set[str] = set()
@@ -73,7 +72,7 @@ def clean(raw: str, source: str, path: str = "") -> Article | None:
         start, end = pos, pos + len(line.rstrip("\r\n"))
         pos += len(line)
         body = raw[start:end]
-        key = " ".join(body.split()).casefold()
+        key = " ".join(body.replace("\ufeff", "").split()).casefold()
         if not key:
             continue
         if len(kept) <= 1 and date is None:  # a date marker opens the file or follows the headline
@@ -87,7 +86,7 @@ def clean(raw: str, source: str, path: str = "") -> Article | None:
         if key in seen or _FEED_TAG.match(body.strip()) or _BOILERPLATE.match(body.strip()) or _CAPTION.search(body):
             continue
         seen.add(key)
-        lead = len(body) - len(body.lstrip())
+        lead = len(body) - len(body.lstrip("\ufeff \t\u00a0"))  # a BOM stays in the file's offsets
         kept.append((start + lead, end - (len(body) - len(body.rstrip()))))
     if not kept:
         return None

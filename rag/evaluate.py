@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from .assistant import Assistant
+from .errors import ConfigError
 from .scoring import Got, load_questions, score_one, summarize
 
 FLOORS = {("retrieval", "hit@5"): 0.90, ("retrieval", "mrr"): 0.75, ("answer", "fact_recall"): 0.85,
@@ -13,7 +14,10 @@ CEILINGS = {("abstention", "false_abstentions"): 0.05}
 
 
 def run_eval(assistant: Assistant, dataset: str | Path, k: int | None = None) -> dict:
-    questions = load_questions(dataset)
+    try:
+        questions = load_questions(dataset)
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None
     assistant.warm_up()
     assistant.ask("warm-up question about Kim")  # first-call costs are start-up, not latency
     rows, answers = [], []

@@ -36,8 +36,11 @@ def manifest_for(embedder: Embedder, chunk_tokens: int, chunk_overlap: int) -> d
 
 
 def build_index(paths: list[str | Path], store: Store, embedder: Embedder, chunk_tokens: int = 160,
-                chunk_overlap: int = 40, progress: bool = False) -> IndexReport:
-    """Sync ``store`` with the articles under ``paths``; the caller holds the write lock."""
+                chunk_overlap: int = 40, progress: bool = False, prune: bool = True) -> IndexReport:
+    """Sync ``store`` with the articles under ``paths``; the caller holds the write lock.
+
+    With ``prune`` the index mirrors ``paths`` (articles no longer there are dropped); without it, only the
+    articles found are added or replaced and the rest of the index is left alone."""
     started = time.perf_counter()
     corpus = load_corpus(*paths)
     if not corpus.articles:
@@ -52,8 +55,10 @@ def build_index(paths: list[str | Path], store: Store, embedder: Embedder, chunk
             articles.append(a)
     expected = manifest_for(embedder, chunk_tokens, chunk_overlap)
     store.check_manifest(expected)
-    store.write_manifest(expected)  # before any vector, so a crash leaves a labelled index
+    store.write_manifest({**expected, "complete": False})  # labelled before any vector; completed at the end
     existing = store.ids_by_source()
+    if not prune:
+        existing = {src: ids for src, ids in existing.items() if any(a.source == src for a in articles)}
     wanted: list[Chunk] = []
     for a in articles:
         wanted += chunk_article(a, chunk_tokens, chunk_overlap)
@@ -75,6 +80,7 @@ def build_index(paths: list[str | Path], store: Store, embedder: Embedder, chunk
     if new:
         store.upsert(new, [vectors[c.id] if c.id in vectors else reused[c.text] for c in new])
     store.delete(stale)
+    store.write_manifest({**expected, "complete": True})
     return IndexReport(articles=len(articles), chunks=len(wanted), added=len(new), removed=len(stale),
                        unchanged=len(wanted) - len(new), embedded=len(to_embed), skipped=skipped,
                        seconds=time.perf_counter() - started)

@@ -13,6 +13,7 @@ import re
 import numpy as np
 
 from .embed import Embedder
+from .errors import ConfigError
 from .lexical import Lexical
 from .store import Store
 from .types import Chunk, Passage
@@ -37,7 +38,7 @@ class Retriever:
     def retrieve(self, question: str, top_k: int = 5, extra_queries: tuple[str, ...] = ()) -> list[Passage]:
         """The ``top_k`` best passages for the question (and any rewrites of it, fused alike)."""
         if top_k <= 0:
-            raise ValueError(f"top_k must be > 0, got {top_k}")
+            raise ConfigError(f"top_k must be > 0, got {top_k}")
         if not self.order:
             return []
         fused = np.zeros(len(self.order))

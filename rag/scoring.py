@@ -35,8 +35,12 @@ class Got:
 
 
 def load_questions(path: str | Path) -> list[Question]:
+    try:
+        lines = Path(path).read_text(encoding="utf-8").splitlines()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ValueError(f"Cannot read the eval set {path} ({exc}); the default is evals/questions.jsonl.") from None
     out = []
-    for n, line in enumerate(Path(path).read_text(encoding="utf-8").splitlines(), 1):
+    for n, line in enumerate(lines, 1):
         if line.strip():
             try:
                 d = json.loads(line)

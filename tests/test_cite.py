@@ -126,3 +126,22 @@ def test_wire_copy_is_named(chunks, given):
     v = verify("Kim inspected bombers at Knewitschi near Wladiwostok with Schoigu [2].", given, WireCopy(chunks))
     assert v.citations[0].source == "000_c3f8bdba9f1897a0.txt"
     assert isinstance(v.citations[0].also_in, tuple)
+
+
+def test_quote_after_a_dotted_capital_i_keeps_its_offsets():
+    """'İ'.lower() is two characters: matching must not shift the offsets behind it."""
+    from rag.corpus import clean
+
+    raw = "Erdoğan traf in İstanbul den Gast. Er sagte „Erdoğan am Montag in Ankara“ zu Reportern."
+    chunk = chunk_article(clean(raw, "tr.txt"))[0]
+    found = find_quote("erdoğan am montag in ankara", chunk)
+    assert found is not None
+    i, a, b = found
+    assert chunk.sentence_texts[i][a:b] == "Erdoğan am Montag in Ankara"
+
+
+def test_credentials_in_a_url_never_reach_messages():
+    from rag.backends.base import without_credentials
+
+    assert without_credentials("http://user:pw@127.0.0.1:9/v1") == "http://127.0.0.1:9/v1"
+    assert without_credentials("https://api.example.org/v1") == "https://api.example.org/v1"

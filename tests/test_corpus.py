@@ -75,3 +75,12 @@ def test_bad_files_are_reported_and_skipped(tmp_path):
 def test_missing_folder_names_the_path(tmp_path):
     with pytest.raises(CorpusError, match="nowhere"):
         load_corpus(tmp_path / "nowhere")
+
+
+def test_byte_order_mark_keeps_offsets(tmp_path):
+    raw = "\ufeffTitel hier\r\n\r\nKim besucht Russland. Er traf Putin.\r\n"
+    (tmp_path / "bom.txt").write_bytes(raw.encode("utf-8"))
+    a = load_corpus(tmp_path).articles[0]
+    text = (tmp_path / "bom.txt").read_bytes().decode("utf-8")
+    i = a.text.index("Kim")
+    assert a.title == "Titel hier" and text[a.to_source(i):a.to_source(i) + 20] == "Kim besucht Russland"

@@ -140,3 +140,23 @@ def test_client_server_mode(chroma_server, seeds_dir, tmp_path):
     assert not (tmp_path / "unused" / "chroma.sqlite3").exists()
     direct = Store(open_client(host="127.0.0.1", port=chroma_server), "server-test", create=False)
     assert direct.manifest()["model"] == "sentence-transformers/all-MiniLM-L6-v2"
+
+
+def test_indexing_extra_files_keeps_the_corpus(fresh, tmp_path):
+    first = fresh.index()
+    extra = tmp_path / "mine.txt"
+    extra.write_text("Kim Jong Un besuchte im September auch eine Schokoladenfabrik in Chabarowsk.", encoding="utf-8")
+    added = fresh.index([extra])
+    assert (added.added, added.removed) == (1, 0)
+    assert fresh._store(create=False).count() == first.chunks + 1
+    mirrored = fresh.index([extra], prune=True)
+    assert mirrored.removed == first.chunks and fresh._store(create=False).count() == 1
+
+
+def test_half_built_index_is_finished_on_start(fresh):
+    fresh.index()
+    store = fresh._store(create=False)
+    store.write_manifest({**store.manifest(), "complete": False})  # as a run killed half-way leaves it
+    store.delete([c.id for c in store.all_chunks()][:10])
+    a = Assistant(fresh.settings).warm_up()
+    assert len(a.chunks) == 49 and fresh._store(create=False).manifest()["complete"] is True

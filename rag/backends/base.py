@@ -181,6 +181,11 @@ class Backend:
         return ""
 
 
+def without_credentials(url: str) -> str:
+    """A URL fit for messages: any ``user:password@`` part removed."""
+    return re.sub(r"(?<=//)[^/@\s]*@", "", url)
+
+
 def _primed(gen: Iterator[str]) -> Iterator[str]:
     """Start ``gen`` now, so connection and status failures surface inside the retry loop."""
     gen = iter(gen)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 
 from ..errors import ConfigError
-from .base import LlamaIndexChat
+from .base import LlamaIndexChat, without_credentials
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
 
@@ -33,7 +33,7 @@ class OllamaBackend(LlamaIndexChat):
         self._llm = None
 
     def where(self) -> str:
-        return self.base_url
+        return without_credentials(self.base_url)
 
     def _load(self) -> None:
         from llama_index.llms.ollama import Ollama

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from ..errors import ConfigError
-from .base import Backend, Messages
+from .base import Backend, Messages, without_credentials
 
 OPENAI_URL = "https://api.openai.com/v1"
 
@@ -35,7 +35,7 @@ class OpenAIBackend(Backend):
         self._llm = None
 
     def where(self) -> str:
-        return self.base_url
+        return without_credentials(self.base_url)
 
     def _load(self) -> None:
         from llama_index.core.base.llms.types import LLMMetadata
