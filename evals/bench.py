@@ -35,24 +35,22 @@ def main() -> None:
         print(f"warm-up after indexing (chunks, lexical index, dictionary): {time.perf_counter() - started:.2f} s")
         questions = [q.question for q in load_questions(args.questions)]
         bot.ask("a first question loads the dictionary and the model's kernels")
-        first = []
-        for q in questions:  # first sight: embeds the question and fills per-word caches
-            t = time.perf_counter()
-            bot.ask(q)
-            first.append((time.perf_counter() - t) * 1000)
-        first.sort()
-        print(f"answer() to a new question over {len(first)} questions: p50 {statistics.median(first):.1f} ms, "
-              f"p95 {first[int(0.95 * len(first)) - 1]:.1f} ms")
-        times = []
-        for _ in range(args.repeat):
-            for q in questions:
-                t = time.perf_counter()
-                bot.ask(q)
-                times.append((time.perf_counter() - t) * 1000)
-        times.sort()
-        print(f"answer() to a question asked before, over {len(times)} calls: p50 {statistics.median(times):.1f} ms, "
-              f"p95 {times[int(0.95 * len(times)) - 1]:.1f} ms, max {times[-1]:.1f} ms")
+        _report("answer() to a new question", _timed(bot, questions))  # embeds it, fills per-word caches
+        _report("answer() to a question asked before", _timed(bot, questions * args.repeat))
 
+
+def _timed(bot, questions: list[str]) -> list[float]:
+    times = []
+    for q in questions:
+        t = time.perf_counter()
+        bot.ask(q)
+        times.append((time.perf_counter() - t) * 1000)
+    return sorted(times)
+
+
+def _report(what: str, times: list[float]) -> None:
+    print(f"{what}, {len(times)} calls: p50 {statistics.median(times):.1f} ms, "
+          f"p95 {times[int(0.95 * len(times)) - 1]:.1f} ms, max {times[-1]:.1f} ms")
 
 if __name__ == "__main__":
     main()
