@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import threading
+from contextlib import nullcontext
 import time
 from collections.abc import Iterator
 from functools import lru_cache
@@ -63,7 +64,7 @@ class Assistant:
         Indexing ``corpus_dir`` mirrors it; indexing other ``paths`` adds or replaces those articles and keeps
         the rest, unless ``prune`` is set."""
         s = self.settings
-        with self._lock, (index_lock(s.index_dir) if not s.chroma_host else _nothing()):
+        with self._lock, (index_lock(s.index_dir) if not s.chroma_host else nullcontext()):
             self.embedder.warm_up()
             store = self._store(create=True)
             if rebuild:
@@ -234,14 +235,6 @@ def _standalone(message: str, history: list | None) -> str:
     if previous and _FOLLOW_UP.search(message.strip()):
         return f"{message.strip()} ({previous[-1].strip()})"
     return message
-
-
-class _nothing:
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        return False
 
 
 @lru_cache(maxsize=1)

@@ -88,12 +88,8 @@ class Lexical:
         self.n_docs = len(texts)
         self.doc_words = [set(fold(w) for w in words(t)) for t in texts]
         self.vocabulary = set().union(*self.doc_words) if self.doc_words else set()
-        self._df: dict[str, int] = {}
         self._idf: dict[str, float] = {}
         self._seen: dict[tuple[str, ...], frozenset[str]] = {}
-        for ws in self.doc_words:
-            for w in ws:
-                self._df[w] = self._df.get(w, 0) + 1
 
     def expand(self, question: str) -> dict[str, tuple[str, ...]]:
         """Each content term with the spellings to look for: itself plus its German translations.
@@ -149,8 +145,9 @@ class Lexical:
         return self._seen[forms]
 
     def _compute_idf(self, term: str) -> float:
-        df = sum(1 for ws in self.doc_words if any(_matches(fold(term), w) for w in ws)) if len(term) > 3 else \
-            self._df.get(fold(term), 0)
+        folded = fold(term)
+        hits = {w for w in self.vocabulary if _matches(folded, w)} if len(term) > 3 else {folded}
+        df = sum(1 for ws in self.doc_words if not ws.isdisjoint(hits))
         return math.log((self.n_docs + 1) / (df + 1)) + 1.0
 
 

@@ -66,3 +66,13 @@ def assistant(settings):
     from rag import Assistant
 
     return Assistant(settings).warm_up()
+
+
+@pytest.fixture(scope="module")
+def app_url(assistant, settings):
+    """The chat app over the session assistant, served on a free loopback port for one test module."""
+    from ui.app import launch
+
+    demo = launch(assistant, settings.replace(port=free_port()), prevent_thread_lock=True, quiet=True)
+    yield demo.local_url
+    demo.close()

@@ -29,13 +29,6 @@ pytestmark = [pytest.mark.filterwarnings("ignore:.*no_silent_downcasting"),
 
 
 @pytest.fixture(scope="module")
-def app_url(assistant, settings):
-    demo = launch(assistant, settings.replace(port=free_port()), prevent_thread_lock=True, quiet=True)
-    yield demo.local_url
-    demo.close()
-
-
-@pytest.fixture(scope="module")
 def client(app_url):
     return Client(app_url, verbose=False)
 

@@ -51,13 +51,6 @@ def browser():
 
 
 @pytest.fixture(scope="module")
-def app_url(assistant, settings):
-    demo = launch(assistant, settings.replace(port=free_port()), prevent_thread_lock=True, quiet=True)
-    yield demo.local_url
-    demo.close()
-
-
-@pytest.fixture(scope="module")
 def hostile_url(settings, seeds_dir, tmp_path_factory):
     """An app over the seeds plus an article full of markup and a wire copy of article 000."""
     from rag import Assistant
