@@ -14,22 +14,20 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import answer_type
 from .cite import WireCopy, citation, normalize
 from .lexical import Lexical, fold, is_german, words
 from .types import Citation, Passage
 
-_NUMERIC_Q = re.compile(r"\b(how (many|much|far|long|old)|wie (viele?|weit|lange|alt)|wieviele?)\b", re.I)
-_TIME_Q = re.compile(r"\b(when|what day|which day|wann|an welchem tag|welchen tag)\b", re.I)
-_NUMBER = re.compile(r"\d|\b(ein|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig|dreißig|vierzig"
-                     r"|fünfzig|hundert|tausend|siebzig|achtzig|neunzig)\w*\b", re.I)
-_TIME = re.compile(r"\b(montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|januar|februar|märz|april|mai"
-                   r"|juni|juli|august|september|oktober|november|dezember|sommer|winter|\d{4})\b", re.I)
 _WH = re.compile(r"\b(which|what|how many|how much|welche[rsnm]?|wie viele?|wieviele?)\s+", re.I)
 # Category nouns name the kind of answer, not a word the answer contains ("in which year": 2017).
 _CATEGORY = {"year", "day", "date", "city", "capital", "country", "place", "time", "month", "name", "person", "people",
              "kind", "type", "sort", "number", "jahr", "tag", "datum", "stadt", "hauptstadt", "land", "ort", "zeit",
-             "monat", "art", "person", "personen", "zahl", "anzahl", "weekday", "wochentag", "times", "mal", "way", "weise"}
+             "monat", "art", "person", "personen", "zahl", "anzahl", "weekday", "wochentag", "times", "mal", "way", "weise",
+             "share", "percentage", "proportion", "amount", "anteil", "prozent", "jahre", "tage", "monate"}
 FOCUS_BONUS = 0.3
+TYPE_BONUS = 0.15  # a sentence with the kind of answer asked for (a number for "how many")
+TYPE_PENALTY = 0.5
 FOCUS_PENALTY = 0.6  # confidence factor when the corpus never mentions the thing the question asks for
 ABSENT_WORD_WEIGHT = 3.0
 SIM_WEIGHT = 1.0  # n-gram similarity of the best quote also counts as evidence
@@ -102,16 +100,15 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
     total = sum(w for _, w in terms.values())
     focus = focus_term(question, terms)
     sims = lexical.similarity(question, [text for _, _, text in candidates])
-    found, covers, scores = [], [], []
+    kind = answer_type.expected(question)
+    found, covers, scores, fits = [], [], [], []
     for (p, _, text), sim in zip(candidates, sims):
         ws = {fold(w) for w in words(text)}
         hit = {t for t, (forms, _) in terms.items() if not lexical.matching_words(forms).isdisjoint(ws)}
         cover = sum(terms[t][1] for t in hit) / total
-        bonus = 0.0
-        if _NUMERIC_Q.search(question) and _NUMBER.search(text):
-            bonus += 0.08
-        if _TIME_Q.search(question) and _TIME.search(text):
-            bonus += 0.08
+        # "how many drones": a number, and drones in the same sentence
+        fits.append(answer_type.holds(kind, text, question) and (kind != "number" or not focus or focus in hit))
+        bonus = TYPE_BONUS if kind and fits[-1] else 0.0
         if focus and focus in hit:  # "which bombers": sentences about bombers first
             bonus += FOCUS_BONUS
         found.append(hit)
@@ -132,6 +129,8 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
 
     if focus and not lexical.in_corpus(terms[focus][0]):
         confidence *= FOCUS_PENALTY
+    if not fits[best]:  # "how many ...?" and the best sentence has no number in it
+        confidence *= TYPE_PENALTY
     if confidence < abstain_below:
         return Extract(abstain_text(question), [], confidence, True)
     chosen.sort(key=lambda j: (candidates[j][0].rank, candidates[j][1]))
