@@ -26,13 +26,14 @@ _CATEGORY = {"year", "day", "date", "city", "capital", "country", "place", "time
              "monat", "art", "person", "personen", "zahl", "anzahl", "weekday", "wochentag", "times", "mal", "way", "weise",
              "share", "percentage", "proportion", "amount", "anteil", "prozent", "jahre", "tage", "monate"}
 FOCUS_BONUS = 0.3
-TYPE_BONUS = 0.15  # a sentence with the kind of answer asked for (a number for "how many")
-TYPE_PENALTY = 0.5
+TYPE_BONUS = 1.0  # a sentence with the kind of answer asked for (a number for "how many")
+TYPE_PENALTY = 0.0
 FOCUS_PENALTY = 0.6  # confidence factor when the corpus never mentions the thing the question asks for
 ABSENT_WORD_WEIGHT = 3.0
 SIM_WEIGHT = 1.0  # n-gram similarity of the best quote also counts as evidence
 KEEP_RATIO, ADD_RATIO = 0.6, 0.4  # quote another sentence when it scores this close to the best (or adds terms)
 UNKNOWN_WORD_WEIGHT = 0.5  # an untranslatable word absent from the corpus: often filler ("aboard", "went")
+ABSENT_EXP = 2.0
 ABSENT_BOOST = 1.0  # added to the top rarity weight for a known word or name the corpus never uses
 
 
@@ -127,6 +128,8 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
     union = sum(terms[t][1] for t in covered) / total
     confidence = 0.7 * covers[best] + 0.3 * union + SIM_WEIGHT * float(sims[best])
 
+    absent = sum(w for forms, w in terms.values() if not lexical.in_corpus(forms)) / total
+    confidence *= (1.0 - absent) ** ABSENT_EXP  # "Who won the Rugby World Cup?": the articles never say rugby
     if focus and not lexical.in_corpus(terms[focus][0]):
         confidence *= FOCUS_PENALTY
     if not fits[best]:  # "how many ...?" and the best sentence has no number in it
