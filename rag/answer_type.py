@@ -4,13 +4,16 @@
 sentence with a number, a time, an age, a distance or a sum of money in it that the question does not
 already contain. A sentence that merely repeats the question's words is no answer, and that is what tells a
 near miss ("How many people live in Komsomolsk?") from an answerable question without a model. English and
-German question words are recognised. Names, places and free-text answers are left out: telling a name
-from a German noun needs a tagger.
+German question words are recognised. Names, places and free-text answers are left out; a name ("What is the name of the governor?") is checked with the
+dictionary, since German capitalises every noun.
 """
 
 from __future__ import annotations
 
 import re
+from typing import Callable
+
+from .lexical import fold
 
 _NUM = (r"(?:\d[\d.,]*|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig"
         r"|dreißig|vierzig|fünfzig|hundert|tausend|dutzend\w*|one|two|three|four|five|six|seven|eight|nine|ten"
@@ -37,7 +40,11 @@ _ANSWERS = {
 }
 
 _HOW_MUCH = r"\bhow much\b|\bwie ?viel\b"
+_NAME_OF = re.compile(r"\b(?:name of|names of|namen? (?:de[rsnm]|von))\s+(?:the |a |an |this |that |his |her |die |der |das )?"
+                      r"((?:[\w-]+ ){0,2}?[\w-]+)(?=\s+(?:that|which|who|where|in|of|at|on|near|from|with)\b|[?,]|$)"
+                      r"|\bwie (?:heißt|hieß|heißen|hießen)\s+(?:der |die |das |den )?(?:\w+e[nrs]? )?(\w[\w-]*)", re.I)
 _QUESTIONS = [
+    ("name", re.compile(rf"{_NAME_OF.pattern}|\bby name\b|\bnamentlich\b", re.I)),
     ("money", re.compile(rf"({_HOW_MUCH}).*\b(cost|costs|pay|paid|pays|money|worth|price|spen[dt]|budget|geld"
                          rf"|kost\w*|gekostet|zahl\w*|bezahl\w*|preis\w*|wert)\b|\b(what|which) (price|sum|amount)"
                          rf"|\bwelche[nrs]? (preis|summe|betrag)", re.I)),
@@ -59,9 +66,23 @@ def expected(question: str) -> str | None:
     return next((kind for kind, pattern in _QUESTIONS if pattern.search(question)), None)
 
 
+def named(question: str) -> str | None:
+    """The thing whose name is asked for: "What is the name of the governor ..." -> governor."""
+    m = _NAME_OF.search(question)
+    return (m.group(1) or m.group(2)).split()[-1].lower() if m else None
+
+
+def has_name_near(tokens: list[str], anchors: set[int], is_word: Callable[[str], bool], asked: set[str]) -> bool:
+    """A capitalised word that no dictionary knows and the question does not contain, within three words of
+    an anchor ("Gouverneur Oleg Koschemjako"): the name asked for. Sentence starts are skipped."""
+    return any(i and tok[:1].isupper() and len(tok) > 2 and fold(tok) not in asked and not is_word(tok)
+               and any(abs(i - a) <= 3 for a in anchors) for i, tok in enumerate(tokens))
+
+
 def holds(kind: str | None, sentence: str, question: str) -> bool:
-    """Whether the sentence has an answer of that kind that the question itself does not already state."""
-    if kind is None:
+    """Whether the sentence has an answer of that kind that the question itself does not already state.
+    Names need the dictionary and an anchor, so ``has_name_near`` checks them."""
+    if kind is None or kind == "name":
         return True
     asked = {m.group(0).lower() for m in _ANSWERS[kind].finditer(question)}
     return any(m.group(0).lower() not in asked for m in _ANSWERS[kind].finditer(sentence))

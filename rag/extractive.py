@@ -102,13 +102,15 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
     focus = focus_term(question, terms)
     sims = lexical.similarity(question, [text for _, _, text in candidates])
     kind = answer_type.expected(question)
+    named = _subject_forms(question, focus, terms, lexical) if kind == "name" else None
     found, covers, scores, fits = [], [], [], []
     for (p, _, text), sim in zip(candidates, sims):
         ws = {fold(w) for w in words(text)}
         hit = {t for t, (forms, _) in terms.items() if not lexical.matching_words(forms).isdisjoint(ws)}
         cover = sum(terms[t][1] for t in hit) / total
         # "how many drones": a number, and drones in the same sentence
-        fits.append(answer_type.holds(kind, text, question) and (kind != "number" or not focus or focus in hit))
+        fits.append(answer_type.holds(kind, text, question) and (kind != "number" or not focus or focus in hit)
+                    and (named is None or _names(text, named, question, lexical)))
         bonus = TYPE_BONUS if kind and fits[-1] else 0.0
         if focus and focus in hit:  # "which bombers": sentences about bombers first
             bonus += FOCUS_BONUS
@@ -139,6 +141,24 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
     chosen.sort(key=lambda j: (candidates[j][0].rank, candidates[j][1]))
     cites = [citation(n, candidates[j][0], candidates[j][1], wire) for n, j in enumerate(chosen, 1)]
     return Extract(" ".join(f"{c.quote} [{c.marker}]" for c in cites), cites, confidence, False)
+
+
+def _subject_forms(question: str, focus: str | None, terms: dict, lexical: Lexical) -> tuple[str, ...] | None:
+    """Spellings of the thing whose name is asked for, or None when names cannot be told from nouns."""
+    subject = answer_type.named(question) or focus
+    if not subject or not lexical.lexicon:
+        return None
+    if subject in terms:
+        return terms[subject][0]
+    return next(iter(lexical.expand(subject).values()), (subject,))
+
+
+def _names(text: str, subject: tuple[str, ...], question: str, lexical: Lexical) -> bool:
+    tokens = words(text)
+    wanted = lexical.matching_words(subject)
+    anchors = {i for i, t in enumerate(tokens) if fold(t) in wanted}
+    asked = {fold(w) for w in words(question)}
+    return answer_type.has_name_near(tokens, anchors, lexical.lexicon.is_german_word, asked)
 
 
 def _candidates(passages: list[Passage], wire: WireCopy | None) -> list[tuple[Passage, int, str]]:

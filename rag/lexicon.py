@@ -16,7 +16,7 @@ import hashlib
 import os
 import pickle
 import re
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from pathlib import Path
 
 _B64 = {c: i for i, c in enumerate("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
@@ -42,6 +42,18 @@ class Lexicon:
 
     def __len__(self) -> int:
         return len(self.table)
+
+    @cached_property
+    def german(self) -> frozenset[str]:
+        """Every German word the dictionary knows (lowercase): what is not in it, capitalised, is likely a name."""
+        return frozenset(w.lower() for found in self.table.values() for w in found)
+
+    def is_german_word(self, token: str) -> bool:
+        """A dictionary word, an inflection of one (Gouverneurs), or a compound ending in one (Grenzregion)."""
+        t = token.lower()
+        if any(t.removesuffix(end) in self.german for end in ("", "s", "es", "n", "en", "e", "er", "ern")):
+            return True
+        return any(t[i:] in self.german for i in range(3, len(t) - 4))
 
 
 def _lemmas(w: str) -> list[str]:
