@@ -74,9 +74,9 @@ def named(question: str) -> str | None:
 
 def has_name_near(tokens: list[str], anchors: set[int], is_word: Callable[[str], bool], asked: set[str]) -> bool:
     """A capitalised word that no dictionary knows and the question does not contain, within three words of
-    an anchor ("Gouverneur Oleg Koschemjako"): the name asked for. Sentence starts are skipped."""
+    an anchor ("Gouverneur Oleg Koschemjako", "Schaposchnikow, eines Zerstörers"): the name asked for. Sentence starts are skipped."""
     return any(i and tok[:1].isupper() and len(tok) > 2 and fold(tok) not in asked and not is_word(tok)
-               and any(abs(i - a) <= 3 for a in anchors) for i, tok in enumerate(tokens))
+               and any(-2 <= i - a <= 3 for a in anchors) for i, tok in enumerate(tokens))
 
 
 def holds(kind: str | None, sentence: str, question: str) -> bool:
@@ -84,5 +84,15 @@ def holds(kind: str | None, sentence: str, question: str) -> bool:
     Names need the dictionary and an anchor, so ``has_name_near`` checks them."""
     if kind is None or kind == "name":
         return True
-    asked = {m.group(0).lower() for m in _ANSWERS[kind].finditer(question)}
-    return any(m.group(0).lower() not in asked for m in _ANSWERS[kind].finditer(sentence))
+    asked = {_same(m.group(0)) for m in _ANSWERS[kind].finditer(question)}
+    return any(_same(m.group(0)) not in asked for m in _ANSWERS[kind].finditer(sentence))
+
+
+_NUMBER_WORDS = dict(zip("one two three four five six seven eight nine ten".split(), range(1, 11))) | dict(
+    zip("eins zwei drei vier fünf sechs sieben acht neun zehn".split(), range(1, 11)))
+
+
+def _same(text: str) -> str:
+    """One spelling for "two", "zwei" and "2", so the question's own number never counts as the answer."""
+    t = text.lower()
+    return str(_NUMBER_WORDS.get(t, t))
