@@ -28,6 +28,7 @@ _CATEGORY = {"year", "day", "date", "city", "capital", "country", "place", "time
 FOCUS_BONUS = 0.3
 TYPE_BONUS = 1.0  # a sentence with the kind of answer asked for (a number for "how many")
 TYPE_PENALTY = 0.0
+TYPE_NEAR = 0.75  # ...when it scores at least this share of the best match, or stands next to it
 FOCUS_PENALTY = 0.6  # confidence factor when the corpus never mentions the thing the question asks for
 ABSENT_WORD_WEIGHT = 3.0
 SIM_WEIGHT = 1.0  # n-gram similarity of the best quote also counts as evidence
@@ -93,7 +94,7 @@ def _is_name(term: str, question: str) -> bool:
 
 
 def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wire: WireCopy | None = None,
-                   max_sentences: int = 3, abstain_below: float = 0.62) -> Extract:
+                   max_sentences: int = 3, abstain_below: float = 0.18) -> Extract:
     candidates = _candidates(passages, wire)
     terms = term_weights(question, lexical)
     if not candidates or not terms:
@@ -111,12 +112,15 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
         # "how many drones": a number, and drones in the same sentence
         fits.append(answer_type.holds(kind, text, question) and (kind != "number" or not focus or focus in hit)
                     and (named is None or _names(text, named, question, lexical)))
-        bonus = TYPE_BONUS if kind and fits[-1] else 0.0
-        if focus and focus in hit:  # "which bombers": sentences about bombers first
-            bonus += FOCUS_BONUS
         found.append(hit)
         covers.append(cover)
-        scores.append(cover + 0.5 * float(sim) + bonus + 0.03 / p.rank)
+        scores.append(cover + 0.5 * float(sim) + (FOCUS_BONUS if focus in hit else 0.0) + 0.03 / p.rank)
+    if kind:  # the answer of the asked kind must stand in, or next to, a sentence that matches the question well
+        top = int(np.argmax(scores))
+        for j, ((p, i, _), ok) in enumerate(zip(candidates, fits)):
+            near = p is candidates[top][0] and abs(i - candidates[top][1]) <= 1
+            fits[j] = ok and (near or scores[j] >= TYPE_NEAR * scores[top])
+            scores[j] += TYPE_BONUS if fits[j] else 0.0
     order = list(np.argsort(-np.array(scores), kind="stable"))
     best = order[0]
     chosen, covered = [best], set(found[best])

@@ -41,7 +41,7 @@ class Settings:
     # answering
     backend: str = "extractive"
     max_sentences: int = 3
-    abstain_below: float = 0.23
+    abstain_below: float = 0.18
     max_question_chars: int = 2000
     # LLM backends
     model: str = ""
