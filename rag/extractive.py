@@ -55,8 +55,9 @@ def term_weights(question: str, lexical: Lexical) -> dict[str, tuple[tuple[str, 
     for t, forms in terms.items():
         if lexical.in_corpus(forms):
             w = lexical.idf(t)
-        elif _is_name(t, question) and not is_german(question):
-            w = max_idf + ABSENT_BOOST  # a name the articles never use: they are about someone else
+        elif (t == focus) if is_german(question) else _is_name(t, question):
+            # a name, or in the articles' own language the thing asked for, that the articles never use
+            w = max_idf + ABSENT_BOOST
         elif len(forms) > 1 or t == focus or (is_german(question) and _is_name(t, question)):  # German nouns too
             w = ABSENT_WORD_WEIGHT  # a dictionary word they never use; only the asked-for thing vetoes
         else:
@@ -117,9 +118,8 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
         scores.append(cover + 0.5 * float(sim) + (FOCUS_BONUS if focus in hit else 0.0) + 0.03 / p.rank)
     if kind:  # the answer of the asked kind must stand in, or next to, a sentence that matches the question well
         top = int(np.argmax(scores))
-        for j, ((p, i, _), ok) in enumerate(zip(candidates, fits)):
-            near = p is candidates[top][0] and abs(i - candidates[top][1]) <= 1
-            fits[j] = ok and (near or scores[j] >= TYPE_NEAR * scores[top])
+        for j, ok in enumerate(fits):
+            fits[j] = ok and (scores[j] >= TYPE_NEAR * scores[top] or _adjacent(candidates[j], candidates[top]))
             scores[j] += TYPE_BONUS if fits[j] else 0.0
     order = list(np.argsort(-np.array(scores), kind="stable"))
     best = order[0]
@@ -163,6 +163,16 @@ def _names(text: str, subject: tuple[str, ...], question: str, lexical: Lexical)
     anchors = {i for i, t in enumerate(tokens) if fold(t) in wanted}
     asked = {fold(w) for w in words(question)}
     return answer_type.has_name_near(tokens, anchors, lexical.lexicon.is_german_word, asked)
+
+
+def _adjacent(a: tuple[Passage, int, str], b: tuple[Passage, int, str]) -> bool:
+    """Neighbouring sentences of one article ("... fired two missiles." "Both flew 650 km."), even when
+    chunk overlap put them in different passages."""
+    (pa, ia, _), (pb, ib, _) = a, b
+    if pa.chunk.source != pb.chunk.source:
+        return False
+    (sa, ea), (sb, eb) = pa.chunk.sentences[ia], pb.chunk.sentences[ib]
+    return 0 <= sb - ea <= 4 or 0 <= sa - eb <= 4
 
 
 def _candidates(passages: list[Passage], wire: WireCopy | None) -> list[tuple[Passage, int, str]]:

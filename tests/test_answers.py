@@ -51,6 +51,28 @@ def test_abstains_without_citations(assistant, question):
     assert "don't answer" in a.text or "nicht" in a.text
 
 
+@pytest.mark.parametrize("question", [
+    "How old is Sergei Shoigu?",  # an age: no sentence gives one
+    "How much does a Tu-160 bomber cost?",  # a price: the bombers are there, no sum of money is
+    "Wie viel kostet ein Su-57 Kampfjet?",
+    "What is the name of the commander of the Pacific Fleet?",  # a name: none stands next to a commander
+])
+def test_near_misses_abstain(assistant, question):
+    a = assistant.ask(question)
+    assert a.abstained and not a.citations
+
+
+@pytest.mark.parametrize("question, needle, source", [
+    ("How many kamikaze drones did Kim get from the governor?", "fünf", "002"),
+    ("Wie viele Kilometer ist Wostotschny von Moskau entfernt?", "8000 Kilometer", "002"),
+    ("What is the name of the airfield where Kim saw the bombers?", "Knewitschi", "000"),
+])
+def test_typed_questions_quote_the_answer(assistant, question, needle, source):
+    a = assistant.ask(question)
+    assert not a.abstained
+    assert any(needle in c.quote and c.source.startswith(source) for c in a.citations), a.text
+
+
 def test_wire_copy_is_cited_once(assistant):
     a = assistant.ask("What did US State Department spokesman Matthew Miller say about the cooperation?")
     miller = [c for c in a.citations if "Matthew Miller" in c.quote]

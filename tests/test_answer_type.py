@@ -1,0 +1,69 @@
+import pytest
+
+from rag import answer_type
+
+
+@pytest.mark.parametrize("question, kind", [
+    ("How much did the new spaceport cost?", "money"),
+    ("Wie viel Geld hat Russland bezahlt?", "money"),
+    ("How old is Sergei Shoigu?", "age"),
+    ("Wie alt ist Putin?", "age"),
+    ("How far did the missiles fly?", "distance"),
+    ("Wie weit ist Moskau entfernt?", "distance"),
+    ("How long did the meeting last?", "duration"),
+    ("Wie lange dauerte die Zugfahrt?", "duration"),
+    ("When did Kim arrive?", "time"),
+    ("In which year were the resolutions passed?", "time"),
+    ("An welchem Tag reiste Kim ab?", "time"),
+    ("How many drones did Kim get?", "number"),
+    ("Wie viele Bomber sah Kim?", "number"),
+    ("What is the name of the governor who gave Kim the drones?", "name"),
+    ("Wie heißt die Universität?", "name"),
+    ("Which bombers did Kim inspect?", None),
+    ("When Kim's train arrived, what was waiting on the platform?", None),  # "when" as a conjunction
+    ("What did Kim drink to when he raised his glass?", None),
+    ("", None),
+])
+def test_expected_kind(question, kind):
+    assert answer_type.expected(question) == kind
+
+
+@pytest.mark.parametrize("kind, sentence, question, ok", [
+    ("number", "Kim bekam fünf Kamikaze-Drohnen.", "How many drones did Kim get?", True),
+    ("number", "Am Freitag traf er in Komsomolsk ein.", "How many carriages has the train?", False),
+    ("number", "Die zwei Raketen flogen weit.", "How many of the two missiles hit?", False),  # only the question's number
+    ("money", "Das kostete 2,5 Milliarden Dollar.", "How much did it cost?", True),
+    ("money", "Der Bau kostete viel Geld.", "How much did it cost?", False),
+    ("age", "Der 39-Jährige reiste im Zug.", "How old is Kim?", True),
+    ("age", "Kim reiste im Zug.", "How old is Kim?", False),
+    ("distance", "Beide seien rund 650 Kilometer weit geflogen.", "How far did they fly?", True),
+    ("distance", "Beide seien weit geflogen.", "How far did they fly?", False),
+    ("duration", "Putin begrüßte ihn mit einem 40-sekündigen Händedruck.", "How long was the handshake?", True),
+    ("duration", "Kim hält sich seit Dienstag in Russland auf.", "How long did the talks last?", False),
+    ("time", "Lawrow werde im Oktober Nordkorea besuchen.", "When will Lavrov visit?", True),
+    ("time", "Zuletzt wurden solche Resolutionen 2017 verabschiedet.", "In which year?", True),
+    ("time", "Lawrow werde Nordkorea besuchen.", "When will Lavrov visit?", False),
+    (None, "Irgendein Satz.", "Which bombers?", True),
+])
+def test_sentence_holds_an_answer(kind, sentence, question, ok):
+    assert answer_type.holds(kind, sentence, question) is ok
+
+
+@pytest.mark.parametrize("question, subject", [
+    ("What was the name of the anti-submarine destroyer that Kim boarded?", "destroyer"),
+    ("What is the name of the governor of Primorye?", "governor"),
+    ("Wie hieß der Zerstörer, an dessen Bord Kim ging?", "zerstörer"),
+    ("Which bombers did Kim inspect?", None),
+])
+def test_named_subject(question, subject):
+    assert answer_type.named(question) == subject
+
+
+def test_name_near_its_anchor():
+    known = {"gouverneur", "der", "region", "nach", "angaben", "von", "schenkte"}.__contains__
+    tokens = "Nach Angaben von Tass schenkte der Gouverneur Oleg Koschemjako Kim Drohnen".split()
+    anchors = {6}  # Gouverneur
+    assert answer_type.has_name_near(tokens, anchors, lambda t: known(t.lower()), {"kim"})
+    without = "Nach Angaben von Tass schenkte der Gouverneur der Region Kim Drohnen".split()
+    # Tass is a name, but three words before the governor; Kim is in the question
+    assert not answer_type.has_name_near(without, anchors, lambda t: known(t.lower()), {"kim"})
