@@ -4,8 +4,8 @@
 sentence with a number, a time, an age, a distance or a sum of money in it that the question does not
 already contain. A sentence that merely repeats the question's words is no answer, and that is what tells a
 near miss ("How many people live in Komsomolsk?") from an answerable question without a model. English and
-German question words are recognised. Names, places and free-text answers are left out; a name ("What is the name of the governor?") is checked with the
-dictionary, since German capitalises every noun.
+German question words are recognised. A name ("What is the name of the governor?") is checked with the
+dictionary, since German capitalises every noun; places, reasons and other free-text answers are left out.
 """
 
 from __future__ import annotations

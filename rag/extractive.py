@@ -4,7 +4,8 @@ A sentence scores by how much of the question it covers (content words, their Ge
 transliterations, weighted by rarity) and by n-gram similarity. At most ``max_sentences`` are quoted.
 When the best quote covers too little of the question, the answer abstains instead of guessing. A
 question word that the corpus never uses in any spelling or translation ("football", "hotel", an
-unknown name) weighs most: it usually names what the articles do not talk about.
+unknown name) weighs most: it usually names what the articles do not talk about. A question that wants a
+number, a time or a name (``answer_type``) abstains when no well-matching sentence holds one.
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ _CATEGORY = {"year", "day", "date", "city", "capital", "country", "place", "time
              "share", "percentage", "proportion", "amount", "anteil", "prozent", "jahre", "tage", "monate"}
 FOCUS_BONUS = 0.3
 TYPE_BONUS = 1.0  # a sentence with the kind of answer asked for (a number for "how many")
-TYPE_PENALTY = 0.0
 TYPE_NEAR = 0.75  # ...when it scores at least this share of the best match, or stands next to it
 FOCUS_PENALTY = 0.6  # confidence factor when the corpus never mentions the thing the question asks for
 ABSENT_WORD_WEIGHT = 3.0
@@ -138,8 +138,8 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
     confidence *= (1.0 - absent) ** ABSENT_EXP  # "Who won the Rugby World Cup?": the articles never say rugby
     if focus and not lexical.in_corpus(terms[focus][0]):
         confidence *= FOCUS_PENALTY
-    if not fits[best]:  # "how many ...?" and the best sentence has no number in it
-        confidence *= TYPE_PENALTY
+    if not fits[best]:  # "how many ...?" and no sentence near the best match has a number in it
+        confidence = 0.0
     if confidence < abstain_below:
         return Extract(abstain_text(question), [], confidence, True)
     chosen.sort(key=lambda j: (candidates[j][0].rank, candidates[j][1]))
