@@ -15,7 +15,7 @@ from typing import Callable
 
 from .lexical import fold
 
-_NUM = (r"(?:\d[\d.,]*|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig"
+_NUM = (r"(?<![\w-])(?:\d[\d.,]*|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig"
         r"|dreißig|vierzig|fünfzig|hundert|tausend|dutzend\w*|one|two|three|four|five|six|seven|eight|nine|ten"
         r"|twelve|twenty|hundred|thousand|halbe?n?|half|siebzig|achtzig|neunzig|sechzig)")
 _SCALE = r"(?:\s+(?:millionen|million|milliarden|milliarde|billion|mio\.?|mrd\.?|tausend|thousand))?"
@@ -26,7 +26,7 @@ _MONTHS = (r"januar|februar|märz|april|mai|juni|juli|august|september|oktober|n
 _DAYS = r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 
 _ANSWERS = {
-    "money": re.compile(r"[$€£]|\b(dollar|euro|rubel|rubles?|roubles?|yuan|won|usd|eur)\b", re.I),
+    "money": re.compile(r"[$€£]|\b(dollars?|euros?|rubel|rubles?|roubles?|yuans?|usd|eur)\b", re.I),
     "age": re.compile(rf"\b\d+-jährig|\b{_NUM}\s+(jahre|years?)\s+(alt|old)\b|\bjährige|\balter von\b|\bgeboren\b"
                       rf"|\bborn\b|\byear-old\b", re.I),
     "distance": re.compile(rf"\b{_NUM}{_SCALE}\s*{_DISTANCE_UNIT}", re.I),
@@ -73,8 +73,8 @@ def named(question: str) -> str | None:
 
 
 def has_name_near(tokens: list[str], anchors: set[int], is_word: Callable[[str], bool], asked: set[str]) -> bool:
-    """A capitalised word that no dictionary knows and the question does not contain, within three words of
-    an anchor ("Gouverneur Oleg Koschemjako", "Schaposchnikow, eines Zerstörers"): the name asked for. Sentence starts are skipped."""
+    """A capitalised word that no dictionary knows and the question does not contain, up to two words before
+    or three after an anchor ("Gouverneur Oleg Koschemjako", "Schaposchnikow, eines Zerstörers"): the name asked for. Sentence starts are skipped."""
     return any(i and tok[:1].isupper() and len(tok) > 2 and fold(tok) not in asked and not is_word(tok)
                and any(-2 <= i - a <= 3 for a in anchors) for i, tok in enumerate(tokens))
 

@@ -118,8 +118,9 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
         scores.append(cover + 0.5 * float(sim) + (FOCUS_BONUS if focus in hit else 0.0) + 0.03 / p.rank)
     if kind:  # the answer of the asked kind must stand in, or next to, a sentence that matches the question well
         top = int(np.argmax(scores))
+        cutoff = TYPE_NEAR * scores[top]
         for j, ok in enumerate(fits):
-            fits[j] = ok and (scores[j] >= TYPE_NEAR * scores[top] or _adjacent(candidates[j], candidates[top]))
+            fits[j] = ok and (scores[j] >= cutoff or _adjacent(candidates[j], candidates[top]))
             scores[j] += TYPE_BONUS if fits[j] else 0.0
     order = list(np.argsort(-np.array(scores), kind="stable"))
     best = order[0]

@@ -46,7 +46,7 @@ class Lexicon:
 
     def is_german_word(self, token: str) -> bool:
         """A dictionary word, an inflection of one (Gouverneurs), or a compound ending in one (Grenzregion)."""
-        t = token.lower()
+        t = token.lower().rsplit("-", 1)[-1]  # Kreml-Chef: its last part
         if any(t.removesuffix(end) in self.german for end in ("", "s", "es", "n", "en", "e", "er", "ern")):
             return True
         return any(t[i:] in self.german for i in range(3, len(t) - 4))

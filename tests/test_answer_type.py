@@ -32,6 +32,8 @@ def test_expected_kind(question, kind):
     ("number", "Kim bekam fünf Kamikaze-Drohnen.", "How many drones did Kim get?", True),
     ("number", "Am Freitag traf er in Komsomolsk ein.", "How many carriages has the train?", False),
     ("number", "Die zwei Raketen flogen weit.", "How many of the two missiles hit?", False),  # only the question's number
+    ("number", "Dort werden Su-57 gebaut.", "How many people live there?", False),  # a model name is no count
+    ("money", "Der Bau kostete 2,5 Milliarden Dollars.", "How much did it cost?", True),
     ("money", "Das kostete 2,5 Milliarden Dollar.", "How much did it cost?", True),
     ("money", "Der Bau kostete viel Geld.", "How much did it cost?", False),
     ("age", "Der 39-Jährige reiste im Zug.", "How old is Kim?", True),

@@ -60,6 +60,7 @@ def test_abstains_without_citations(assistant, question):
 def test_near_misses_abstain(assistant, question):
     a = assistant.ask(question)
     assert a.abstained and not a.citations
+    assert a.confidence == 0.0  # the kind check vetoed it, not just a low score
 
 
 @pytest.mark.parametrize("question, needle, source", [
