@@ -30,8 +30,8 @@ _ANSWERS = {
     "age": re.compile(rf"\b\d+-jährig|\b{_NUM}\s+(jahre|years?)\s+(alt|old)\b|\bjährige|\balter von\b|\bgeboren\b"
                       rf"|\bborn\b|\byear-old\b", re.I),
     "distance": re.compile(rf"\b{_NUM}{_SCALE}\s*{_DISTANCE_UNIT}", re.I),
-    "duration": re.compile(rf"\b{_NUM}{_SCALE}[\s-]+{_TIME_UNIT}|\b\d+-(sekünd|minüt|stünd|tägig|wöchig|monatig|jährig)|\b{_NUM}\s*{_DISTANCE_UNIT}|\b(stundenlang|tagelang"
-                           rf"|jahrelang|jahrzehntelang)\b", re.I),
+    "duration": re.compile(rf"\b{_NUM}{_SCALE}[\s-]+{_TIME_UNIT}|\b\d+-(sekünd|minüt|stünd|tägig|wöchig|monatig|jährig)"
+                           rf"|\b{_NUM}\s*{_DISTANCE_UNIT}|\b(stundenlang|tagelang|jahrelang|jahrzehntelang)\b", re.I),
     "time": re.compile(rf"\b({_MONTHS}|{_DAYS}|heute|gestern|morgen|vorgestern|übermorgen|today|yesterday|tomorrow"
                        rf"|uhr|o'clock|frühjahr|frühling|sommer|herbst|winter|spring|summer|autumn|fall)\b"
                        rf"|\b\d{{1,2}}\.\s*\d{{1,2}}\.|\b\d{{4}}\b|\b\d{{1,2}}:\d{{2}}\b|\bvor\s+\w+\s+{_TIME_UNIT}"
@@ -53,7 +53,8 @@ _QUESTIONS = [
                             r"|\bhow long is the (route|journey|trip|distance|line|railway)\b", re.I)),
     ("duration", re.compile(r"\bhow long\b|\bwie lange?\b|\bfor how many (hours|days|weeks|months|years)\b"
                             r"|\bseit wann\b", re.I)),
-    ("time", re.compile(r"(^|[,;:]\s*|\band\s+)when\b(?![^,]*,\s*(what|who|which|how|where|why)\b)|\b(what|which|on what|on which) (date|day|time|year|month|weekday)\b"
+    ("time", re.compile(r"(^|[,;:]\s*|\band\s+)when\b(?![^,]*,\s*(what|who|which|how|where|why)\b)"
+                        r"|\b(what|which|on what|on which) (date|day|time|year|month|weekday)\b"
                         r"|\bwhat time\b|\bwann\b|\b(an|in|zu) welche[mr]? (tag|datum|jahr|monat|zeitpunkt|wochentag)\b"
                         r"|\bwelche[nms]? (tag|datum|jahr|monat|wochentag)\b|\bum wie viel uhr\b", re.I)),
     ("number", re.compile(rf"\bhow many\b|\bwie ?viele\b|\bwieviele\b|{_HOW_MUCH}|\bnumber of\b|\banzahl\b"
@@ -61,8 +62,12 @@ _QUESTIONS = [
 ]
 
 
+_NUMBER_WORDS = dict(zip("one two three four five six seven eight nine ten".split(), range(1, 11))) | dict(
+    zip("eins zwei drei vier fünf sechs sieben acht neun zehn".split(), range(1, 11)))
+
+
 def expected(question: str) -> str | None:
-    """The kind of answer the question asks for (money, age, distance, duration, time, number), if any."""
+    """The kind of answer the question asks for (name, money, age, distance, duration, time, number), if any."""
     return next((kind for kind, pattern in _QUESTIONS if pattern.search(question)), None)
 
 
@@ -74,7 +79,8 @@ def named(question: str) -> str | None:
 
 def has_name_near(tokens: list[str], anchors: set[int], is_word: Callable[[str], bool], asked: set[str]) -> bool:
     """A capitalised word that no dictionary knows and the question does not contain, up to two words before
-    or three after an anchor ("Gouverneur Oleg Koschemjako", "Schaposchnikow, eines Zerstörers"): the name asked for. Sentence starts are skipped."""
+    or three after an anchor ("Gouverneur Oleg Koschemjako", "Schaposchnikow, eines Zerstörers"): the name
+    asked for. Sentence starts are skipped."""
     return any(i and tok[:1].isupper() and len(tok) > 2 and fold(tok) not in asked and not is_word(tok)
                and any(-2 <= i - a <= 3 for a in anchors) for i, tok in enumerate(tokens))
 
@@ -86,10 +92,6 @@ def holds(kind: str | None, sentence: str, question: str) -> bool:
         return True
     asked = {_same(m.group(0)) for m in _ANSWERS[kind].finditer(question)}
     return any(_same(m.group(0)) not in asked for m in _ANSWERS[kind].finditer(sentence))
-
-
-_NUMBER_WORDS = dict(zip("one two three four five six seven eight nine ten".split(), range(1, 11))) | dict(
-    zip("eins zwei drei vier fünf sechs sieben acht neun zehn".split(), range(1, 11)))
 
 
 def _same(text: str) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 
@@ -34,7 +35,7 @@ ABSENT_WORD_WEIGHT = 3.0
 SIM_WEIGHT = 1.0  # n-gram similarity of the best quote also counts as evidence
 KEEP_RATIO, ADD_RATIO = 0.6, 0.4  # quote another sentence when it scores this close to the best (or adds terms)
 UNKNOWN_WORD_WEIGHT = 0.5  # an untranslatable word absent from the corpus: often filler ("aboard", "went")
-ABSENT_EXP = 2.0
+ABSENT_EXP = 2.0  # confidence x (1 - weight share of terms the corpus never uses) ** this
 ABSENT_BOOST = 1.0  # added to the top rarity weight for a known word or name the corpus never uses
 
 
@@ -104,7 +105,7 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
     focus = focus_term(question, terms)
     sims = lexical.similarity(question, [text for _, _, text in candidates])
     kind = answer_type.expected(question)
-    named = _subject_forms(question, focus, terms, lexical) if kind == "name" else None
+    has_name = _name_check(question, focus, terms, lexical) if kind == "name" else None
     found, covers, scores, fits = [], [], [], []
     for (p, _, text), sim in zip(candidates, sims):
         ws = {fold(w) for w in words(text)}
@@ -112,7 +113,7 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
         cover = sum(terms[t][1] for t in hit) / total
         # "how many drones": a number, and drones in the same sentence
         fits.append(answer_type.holds(kind, text, question) and (kind != "number" or not focus or focus in hit)
-                    and (named is None or _names(text, named, question, lexical)))
+                    and (has_name is None or has_name(text)))
         found.append(hit)
         covers.append(cover)
         scores.append(cover + 0.5 * float(sim) + (FOCUS_BONUS if focus in hit else 0.0) + 0.03 / p.rank)
@@ -148,22 +149,21 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
     return Extract(" ".join(f"{c.quote} [{c.marker}]" for c in cites), cites, confidence, False)
 
 
-def _subject_forms(question: str, focus: str | None, terms: dict, lexical: Lexical) -> tuple[str, ...] | None:
-    """Spellings of the thing whose name is asked for, or None when names cannot be told from nouns."""
+def _name_check(question: str, focus: str | None, terms: dict, lexical: Lexical) -> Callable[[str], bool] | None:
+    """A test for "this sentence names the thing asked about", or None when names cannot be told from nouns."""
     subject = answer_type.named(question) or focus
     if not subject or not lexical.lexicon:
         return None
-    if subject in terms:
-        return terms[subject][0]
-    return next(iter(lexical.expand(subject).values()), (subject,))
-
-
-def _names(text: str, subject: tuple[str, ...], question: str, lexical: Lexical) -> bool:
-    tokens = words(text)
-    wanted = lexical.matching_words(subject)
-    anchors = {i for i, t in enumerate(tokens) if fold(t) in wanted}
+    forms = terms[subject][0] if subject in terms else next(iter(lexical.expand(subject).values()), (subject,))
+    wanted = lexical.matching_words(forms)
     asked = {fold(w) for w in words(question)}
-    return answer_type.has_name_near(tokens, anchors, lexical.lexicon.is_german_word, asked)
+
+    def has_name(text: str) -> bool:
+        tokens = words(text)
+        anchors = {i for i, t in enumerate(tokens) if fold(t) in wanted}
+        return answer_type.has_name_near(tokens, anchors, lexical.lexicon.is_german_word, asked)
+
+    return has_name
 
 
 def _adjacent(a: tuple[Passage, int, str], b: tuple[Passage, int, str]) -> bool:
