@@ -20,44 +20,75 @@ _NUM = (r"(?<![\w-])(?:\d[\d.,]*|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zeh
         r"|twelve|twenty|hundred|thousand|halbe?n?|half|siebzig|achtzig|neunzig|sechzig)")
 _SCALE = r"(?:\s+(?:millionen|million|milliarden|milliarde|billion|mio\.?|mrd\.?|tausend|thousand))?"
 _TIME_UNIT = r"(?:sekunde|minute|stunde|tag|woche|monat|jahr|jahrzehnt|second|hour|day|week|month|year|decade)\w*"
-_DISTANCE_UNIT = r"(?:kilometer|km|meter|metern|meilen|miles?|seemeilen)\b"
+_DISTANCE_UNIT = r"(?:kilomet(?:er|re)\w*|km|met(?:er|re)\w*|meilen|miles?|seemeilen)\b"
 _MONTHS = (r"januar|februar|märz|april|mai|juni|juli|august|september|oktober|november|dezember|january|february"
            r"|march|may|june|july|october|december")
+# a year, not "8000 Kilometer"
+_YEAR = r"\b(?:1[89]|20)\d{2}\b(?!\s*(?:kilometer|km|meter|menschen|soldaten|people|dollar|euro))"
 _DAYS = r"montag|dienstag|mittwoch|donnerstag|freitag|samstag|sonntag|monday|tuesday|wednesday|thursday|friday|saturday|sunday"
 
 _ANSWERS = {
     "money": re.compile(r"[$€£]|\b(dollars?|euros?|rubel|rubles?|roubles?|yuans?|usd|eur)\b", re.I),
     "age": re.compile(rf"\b\d+-jährig|\b{_NUM}\s+(jahre|years?)\s+(alt|old)\b|\bjährige|\balter von\b|\bgeboren\b"
                       rf"|\bborn\b|\byear-old\b", re.I),
-    "distance": re.compile(rf"\b{_NUM}{_SCALE}\s*{_DISTANCE_UNIT}", re.I),
+    "distance": re.compile(rf"\b{_NUM}{_SCALE}(?:\s+|(?<=\d))-?{_DISTANCE_UNIT}", re.I),
     "duration": re.compile(rf"\b{_NUM}{_SCALE}[\s-]+{_TIME_UNIT}|\b\d+-(sekünd|minüt|stünd|tägig|wöchig|monatig|jährig)"
-                           rf"|\b{_NUM}\s*{_DISTANCE_UNIT}|\b(stundenlang|tagelang|jahrelang|jahrzehntelang)\b", re.I),
+                           rf"|\b{_NUM}(?:\s+|(?<=\d))-?{_DISTANCE_UNIT}|\b(stundenlang|tagelang|jahrelang|jahrzehntelang)\b", re.I),
     "time": re.compile(rf"\b({_MONTHS}|{_DAYS}|heute|gestern|morgen|vorgestern|übermorgen|today|yesterday|tomorrow"
                        rf"|uhr|o'clock|frühjahr|frühling|sommer|herbst|winter|spring|summer|autumn|fall)\b"
-                       rf"|\b\d{{1,2}}\.\s*\d{{1,2}}\.|\b\d{{4}}\b|\b\d{{1,2}}:\d{{2}}\b|\bvor\s+\w+\s+{_TIME_UNIT}"
+                       rf"|\b\d{{1,2}}\.\s*\d{{1,2}}\.|{_YEAR}|\b\d{{1,2}}:\d{{2}}\b|\bvor\s+\w+\s+{_TIME_UNIT}"
                        rf"|\b\w+\s+{_TIME_UNIT}\s+(später|zuvor|danach|ago|later|before|earlier)", re.I),
+    # "on what date": a calendar day, not a weekday; "which month", "which year", "what time" likewise
+    "date": re.compile(rf"\b\d{{1,2}}\.?\s*({_MONTHS})\b|\b({_MONTHS})\s+\d{{1,2}}\b|\b\d{{1,2}}\.\s*\d{{1,2}}\."
+                       rf"|\b\d{{4}}-\d{{2}}-\d{{2}}\b", re.I),
+    "month": re.compile(rf"\b({_MONTHS})\b|\b\d{{1,2}}\.\s*\d{{1,2}}\.", re.I),
+    "year": re.compile(_YEAR, re.I),
+    "clock": re.compile(r"\b\d{1,2}([:.]\d{2})?\s*(uhr|o'clock|a\.m\.|p\.m\.|am|pm)\b|\b\d{1,2}:\d{2}\b"
+                        r"|\b(morgens|vormittags|mittags|nachmittags|abends|nachts|midnight|noon|mitternacht)\b", re.I),
     "number": re.compile(rf"\b{_NUM}\b", re.I),
 }
 
 _HOW_MUCH = r"\bhow much\b|\bwie ?viel\b"
 _NAME_OF = re.compile(r"\b(?:name of|names of|namen? (?:de[rsnm]|von))\s+(?:the |a |an |this |that |his |her |die |der |das )?"
-                      r"((?:[\w-]+ ){0,2}?[\w-]+)(?=\s+(?:that|which|who|where|in|of|at|on|near|from|with)\b|[?,]|$)"
-                      r"|\bwie (?:heißt|hieß|heißen|hießen)\s+(?:der |die |das |den )?(?:\w+e[nrs]? )?(\w[\w-]*)", re.I)
+                      r"([\w-]+(?: [\w-]+){0,3})"
+                      r"|\bwie (?:heißt|hieß|heißen|hießen)\s+(?:der |die |das |den )?(?-i:[a-zäöü]\w*e[nrs]? )?(\w[\w-]*)", re.I)
+# A model or type designation is a name too ("Tu-160", "Kinschal"): "what model of rifle", "which bomber types",
+# "welchen Drohnentyp". "What type of weapons" is left out: its answer is a common noun.
+_MODEL_OF = re.compile(r"(?i:\b(?:model|designation)s? of) (?:the |a |an |this |his |her )?([a-z][\w-]*(?: [a-z][\w-]*){0,3})"
+                       r"|(?i:\b(?:what|which)) ((?:(?!(?:is|was|are|were|the|a|an)\b)[a-z][\w-]* ?){1,3})(?<= ) ?(?i:models?|types?|designations?)\b"
+                       r"|(?i:\b(?:welche[nmrs]?|was für(?: eine?[nmrs]?)?)) (\w+?)-?(?i:typ|modell)(?:en|s|e)?\b"
+                       r"|(?i:\b(?:typ|modell|bezeichnung)(?:en|s)? (?:de[rsnm]|von)) (?:\w+e[nrs]? )?(\w[\w-]*)")
+# "Who is the director of the factory?" wants a name next to "Direktor".
+_WHO_ROLE = re.compile(r"\b(?:who|wer) (?:is|was|ist|war) (?:the|der|die) ((?:[\w'-]+ ){0,2}?[\w'-]+?)"
+                       r"(?= (?:of|in|at|for|from|that|who|which|des|der|die|das|von|im|am|beim|aus)\b|\?|$)", re.I)
+_COMPOUND = re.compile(r"(?:,|;|–|\s-)\s*(?:and|und)\s+(?:\w+\s+)?(?:what|which|who|whom|where|when|how|wh\w*|wer|wen|wem"
+                       r"|wo|wann|wie|was|welche\w*)\b", re.I)
+_GERMAN_ASK = re.compile(r"(?i)wie|wer|welche|was für|typ|modell|bezeichnung|namen?\s+(?:de[rsnm]|von)")
+_ENDS_NOUN = {"did", "does", "do", "is", "was", "were", "are", "has", "had", "have", "that", "which", "who", "can",
+              "will", "would", "could", "used", "where", "when", "in", "at", "on", "near", "with", "from", "to", "im",
+              "am", "beim", "aus", "bei", "nach", "zu", "für", "mit", "den", "dem", "ist", "war", "hat", "wird"}
+_FUNCTION = {"of", "for", "by", "the", "a", "an", "des", "der", "die", "das", "von"}
 _QUESTIONS = [
-    ("name", re.compile(rf"{_NAME_OF.pattern}|\bby name\b|\bnamentlich\b", re.I)),
+    ("name", re.compile(r"\bby name\b|\bnamentlich\b", re.I)),
     ("money", re.compile(rf"({_HOW_MUCH}).*\b(cost|costs|pay|paid|pays|money|worth|price|spen[dt]|budget|geld"
                          rf"|kost\w*|gekostet|zahl\w*|bezahl\w*|preis\w*|wert)\b|\b(what|which) (price|sum|amount)"
-                         rf"|\bwelche[nrs]? (preis|summe|betrag)", re.I)),
+                         rf"|\bwelche[nrs]? (preis|summe|betrag)"
+                         r"|\b(what|how high) (is|was|are|were) the (price|cost)|\bhow expensive\b|\bwie teuer\b"
+                         r"|\bwie hoch (ist|sind|war|waren) (die|der) (kosten|preis)", re.I)),
     ("age", re.compile(r"\bhow old\b|\bwie alt\b|\bwhat age\b|\bin welchem alter\b", re.I)),
     ("distance", re.compile(r"\bhow far\b|\bwie weit\b|\bwhat distance\b|\bwelche (strecke|entfernung|distanz)\b"
-                            r"|\bhow long is the (route|journey|trip|distance|line|railway)\b", re.I)),
+                            r"|\bhow long is the (route|journey|trip|distance|line|railway)\b"
+                            r"|\breichweite\b|\bthe range of\b|\bwhat range\b", re.I)),
     ("duration", re.compile(r"\bhow long\b|\bwie lange?\b|\bfor how many (hours|days|weeks|months|years)\b"
-                            r"|\bseit wann\b", re.I)),
+                            r"", re.I)),
+    ("date", re.compile(r"\b(what|which|exact) date\b|\bdatum\b", re.I)),
+    ("month", re.compile(r"\b(what|which) month\b|\bwelche[mnrs]? monat\b", re.I)),
+    ("year", re.compile(r"\b(what|which) year\b|\bwelche[mnrs]? jahr\b", re.I)),
+    ("clock", re.compile(r"\b(what|exact) time\b|\bum wie ?viel uhr\b|\buhrzeit\b", re.I)),
     ("time", re.compile(r"(^|[,;:]\s*|\band\s+)when\b(?![^,]*,\s*(what|who|which|how|where|why)\b)"
-                        r"|\b(what|which|on what|on which) (date|day|time|year|month|weekday)\b"
-                        r"|\bwhat time\b|\bwann\b|\b(an|in|zu) welche[mr]? (tag|datum|jahr|monat|zeitpunkt|wochentag)\b"
-                        r"|\bwelche[nms]? (tag|datum|jahr|monat|wochentag)\b|\bum wie viel uhr\b", re.I)),
-    ("number", re.compile(rf"\bhow many\b|\bwie ?viele\b|\bwieviele\b|{_HOW_MUCH}|\bnumber of\b|\banzahl\b"
+                        r"|\b(what|which|on what|on which) (day|weekday)\b|\bwann\b|\bseit wann\b"
+                        r"|\b(an|zu) welche[mr]? (tag|zeitpunkt|wochentag)\b|\bwelche[nmrs]? (tag|wochentag)\b", re.I)),
+    ("number", re.compile(rf"\bhow many\b|\bwie ?viele[nmrs]?\b|{_HOW_MUCH}|\bnumber of\b|\banzahl\b"
                           rf"|\bwhat (number|percentage|share)\b", re.I)),
 ]
 
@@ -68,13 +99,30 @@ _NUMBER_WORDS = dict(zip("one two three four five six seven eight nine ten".spli
 
 def expected(question: str) -> str | None:
     """The kind of answer the question asks for (name, money, age, distance, duration, time, number), if any."""
+    if named(question):
+        return "name"
     return next((kind for kind, pattern in _QUESTIONS if pattern.search(question)), None)
 
 
-def named(question: str) -> str | None:
-    """The thing whose name is asked for: "What is the name of the governor ..." -> governor."""
-    m = _NAME_OF.search(question)
-    return (m.group(1) or m.group(2)).split()[-1].lower() if m else None
+def named(question: str) -> tuple[str, ...]:
+    """The words of the thing whose name is asked for: "What is the name of the governor ..." -> (governor,),
+    "Who is the head of the munitions industry?" -> (head, munitions, industry), "Welchen Drohnentyp" -> (drohnen,)."""
+    for pattern in (_NAME_OF, _MODEL_OF, _WHO_ROLE):
+        m = pattern.search(question)
+        if m:
+            phrase = next(g for g in m.groups() if g).split()
+            english = not _GERMAN_ASK.match(m.group(0))  # there a capital starts a name ("North Korea's"): the end
+            cut = next((i for i, w in enumerate(phrase) if w.lower() in _ENDS_NOUN or (english and i and w[:1].isupper())),
+                       len(phrase))
+            return tuple(w.lower() for w in phrase[:cut] or phrase[-1:] if w.lower() not in _FUNCTION and len(w) > 2)
+    return ()
+
+
+def parts(question: str) -> list[str]:
+    """Two questions in one ("How many missiles ..., and how far did they fly?") -> both; each part wants its
+    own quote, and the kind of one part cannot veto a quote that answers the other."""
+    cuts = [m.start() for m in _COMPOUND.finditer(question)]
+    return [question[a:b] for a, b in zip([0, *cuts], [*cuts, len(question)])]
 
 
 def has_name_near(tokens: list[str], anchors: set[int], is_word: Callable[[str], bool], asked: set[str]) -> bool:

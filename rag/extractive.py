@@ -18,10 +18,10 @@ import numpy as np
 
 from . import answer_type
 from .cite import WireCopy, citation, normalize
-from .lexical import Lexical, fold, is_german, words
+from .lexical import Lexical, fold, is_german, word_set, words
 from .types import Citation, Passage
 
-_WH = re.compile(r"\b(which|what|how many|how much|welche[rsnm]?|wie viele?|wieviele?)\s+", re.I)
+_WH = re.compile(r"\b(which|what|how many|how much|welche[rsnm]?|wie ?viel(?:e[nmrs]?)?)\s+", re.I)
 # Category nouns name the kind of answer, not a word the answer contains ("in which year": 2017).
 _CATEGORY = {"year", "day", "date", "city", "capital", "country", "place", "time", "month", "name", "person", "people",
              "kind", "type", "sort", "number", "jahr", "tag", "datum", "stadt", "hauptstadt", "land", "ort", "zeit",
@@ -36,7 +36,8 @@ SIM_WEIGHT = 1.0  # n-gram similarity of the best quote also counts as evidence
 KEEP_RATIO, ADD_RATIO = 0.6, 0.4  # quote another sentence when it scores this close to the best (or adds terms)
 UNKNOWN_WORD_WEIGHT = 0.5  # an untranslatable word absent from the corpus: often filler ("aboard", "went")
 ABSENT_EXP = 2.0  # confidence x (1 - weight share of terms the corpus never uses) ** this
-ABSENT_BOOST = 1.0  # added to the top rarity weight for a known word or name the corpus never uses
+ABSENT_BOOST = 1.0
+PART_COVER = 0.5  # the second part of a compound question gets its own quote when one covers this share of it  # added to the top rarity weight for a known word or name the corpus never uses
 
 
 @dataclass(frozen=True)
@@ -104,11 +105,12 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
     total = sum(w for _, w in terms.values())
     focus = focus_term(question, terms)
     sims = lexical.similarity(question, [text for _, _, text in candidates])
-    kind = answer_type.expected(question)
+    parts = answer_type.parts(question)
+    kind = answer_type.expected(parts[0])
     has_name = _name_check(question, focus, terms, lexical) if kind == "name" else None
     found, covers, scores, fits = [], [], [], []
     for (p, _, text), sim in zip(candidates, sims):
-        ws = {fold(w) for w in words(text)}
+        ws = word_set(text)
         hit = {t for t, (forms, _) in terms.items() if not lexical.matching_words(forms).isdisjoint(ws)}
         cover = sum(terms[t][1] for t in hit) / total
         # "how many drones": a number, and drones in the same sentence
@@ -126,9 +128,16 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
     order = list(np.argsort(-np.array(scores), kind="stable"))
     best = order[0]
     chosen, covered = [best], set(found[best])
+    for part in parts[1:]:  # "..., and how far did they fly?": the best quote for the second question too
+        j = _best_for(part, terms, found, [text for _, _, text in candidates], scores)
+        if j is not None and j not in chosen and scores[j] >= ADD_RATIO * scores[best]:
+            chosen.append(j)
+            covered |= found[j]
     for j in order[1:]:
         if len(chosen) >= max_sentences:
             break
+        if j in chosen:
+            continue
         adds = found[j] - covered
         if scores[j] >= KEEP_RATIO * scores[best] or (adds and scores[j] >= ADD_RATIO * scores[best]):
             chosen.append(j)
@@ -140,7 +149,7 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
     confidence *= (1.0 - absent) ** ABSENT_EXP  # "Who won the Rugby World Cup?": the articles never say rugby
     if focus and not lexical.in_corpus(terms[focus][0]):
         confidence *= FOCUS_PENALTY
-    if not fits[best]:  # "how many ...?" and no sentence near the best match has a number in it
+    if not fits[best] and len(parts) == 1:  # "how many ...?" and no number near the best match
         confidence = 0.0
     if confidence < abstain_below:
         return Extract(abstain_text(question), [], confidence, True)
@@ -149,14 +158,30 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
     return Extract(" ".join(f"{c.quote} [{c.marker}]" for c in cites), cites, confidence, False)
 
 
+def _best_for(part: str, terms: dict, found: list[set[str]], texts: list[str], scores: list[float]) -> int | None:
+    """The sentence that best answers one part of a compound question: its terms, and its kind of answer."""
+    asked = {fold(w) for w in words(part)}
+    own = {t for t in terms if any(fold(w) in asked for w in t.split())}
+    weight = sum(terms[t][1] for t in own)
+    kind = answer_type.expected(part)
+    score = [sum(terms[t][1] for t in hit & own) / weight * (1.0 + float(answer_type.holds(kind, text, part)))
+             if weight else 0.0 for hit, text in zip(found, texts)]
+    if not score:
+        return None
+    j = max(range(len(score)), key=lambda i: (score[i], scores[i]))  # ties: the better match to the whole question
+    return j if score[j] >= PART_COVER else None
+
+
 def _name_check(question: str, focus: str | None, terms: dict, lexical: Lexical) -> Callable[[str], bool] | None:
     """A test for "this sentence names the thing asked about", or None when names cannot be told from nouns."""
-    subject = answer_type.named(question) or focus
-    if not subject or not lexical.lexicon:
+    subjects = answer_type.named(question) or ((focus,) if focus else ())
+    if not subjects or not lexical.lexicon:
         return None
-    forms = terms[subject][0] if subject in terms else next(iter(lexical.expand(subject).values()), (subject,))
-    wanted = lexical.matching_words(forms)
-    asked = {fold(w) for w in words(question)}
+    wanted = set()
+    for subject in subjects:
+        forms = terms[subject][0] if subject in terms else next(iter(lexical.expand(subject).values()), (subject,))
+        wanted |= lexical.matching_words(forms)
+    asked = {fold(part) for w in words(question) for part in [w, *w.split("-")]}
 
     def has_name(text: str) -> bool:
         tokens = words(text)

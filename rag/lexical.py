@@ -66,6 +66,17 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+def word_set(text: str) -> set[str]:
+    """The folded words of a text, hyphenated ones also by their parts ("US-Außenministeriums": us, ...)."""
+    out = set()
+    for w in words(text):
+        f = fold(w)
+        out.add(f)
+        if "-" in f:
+            out.update(p for p in f.split("-") if len(p) > 1)
+    return out
+
+
 def content_terms(question: str) -> list[str]:
     """The question's words that carry meaning: stop words dropped, order kept, no repeats."""
     seen: list[str] = []
@@ -86,7 +97,7 @@ class Lexical:
                                           sublinear_tf=True, min_df=1, dtype=np.float32)
         self.matrix = self.vectorizer.fit_transform(texts or [""])
         self.n_docs = len(texts)
-        self.doc_words = [set(fold(w) for w in words(t)) for t in texts]
+        self.doc_words = [word_set(t) for t in texts]
         self.vocabulary = set().union(*self.doc_words) if self.doc_words else set()
         self._idf: dict[str, float] = {}
         self._seen: dict[tuple[str, ...], frozenset[str]] = {}

@@ -13,7 +13,19 @@ from rag import answer_type
     ("How long did the meeting last?", "duration"),
     ("Wie lange dauerte die Zugfahrt?", "duration"),
     ("When did Kim arrive?", "time"),
-    ("In which year were the resolutions passed?", "time"),
+    ("In which year were the resolutions passed?", "year"),
+    ("In welchem Monat reist Lawrow?", "month"),
+    ("On what exact date will Putin travel?", "date"),
+    ("An welchem Datum reist Putin?", "date"),
+    ("At what exact time did the missiles fly?", "clock"),
+    ("Seit wann ist Kim in Russland?", "time"),
+    ("Wie hoch sind die Kosten für einen Su-57?", "money"),
+    ("Wie groß ist die Reichweite der Kinschal?", "distance"),
+    ("Aus wie vielen Waggons bestand der Zug?", "number"),
+    ("What model of rifle did Putin give Kim?", "name"),
+    ("Welchen Drohnentyp lieferte der Iran?", "name"),
+    ("Who is the director of the aircraft factory?", "name"),
+    ("What type of weapons did Kim see?", None),  # a common noun answers it
     ("An welchem Tag reiste Kim ab?", "time"),
     ("How many drones did Kim get?", "number"),
     ("Wie viele Bomber sah Kim?", "number"),
@@ -45,6 +57,15 @@ def test_expected_kind(question, kind):
     ("time", "Lawrow werde im Oktober Nordkorea besuchen.", "When will Lavrov visit?", True),
     ("time", "Zuletzt wurden solche Resolutionen 2017 verabschiedet.", "In which year?", True),
     ("time", "Lawrow werde Nordkorea besuchen.", "When will Lavrov visit?", False),
+    ("date", "Putin nahm am 13. September teil.", "On what date?", True),
+    ("date", "Kim traf am Donnerstag ein.", "On what date?", False),  # a weekday is no date
+    ("month", "Lawrow werde im Oktober Nordkorea besuchen.", "In which month?", True),
+    ("month", "Schoigu war im Sommer in Nordkorea.", "In which month?", False),
+    ("year", "Rund 8000 Kilometer legte der Zug zurück.", "In which year?", False),
+    ("clock", "Die Raketen starteten um 11.43 Uhr.", "At what time?", True),
+    ("clock", "Die Raketen starteten am Mittwoch.", "At what time?", False),
+    ("distance", "Er schoss einen Elfmeter.", "How far?", False),
+    ("distance", "Sie flogen 650 Kilometern weit.", "How far?", True),
     (None, "Irgendein Satz.", "Which bombers?", True),
 ])
 def test_sentence_holds_an_answer(kind, sentence, question, ok):
@@ -52,10 +73,18 @@ def test_sentence_holds_an_answer(kind, sentence, question, ok):
 
 
 @pytest.mark.parametrize("question, subject", [
-    ("What was the name of the anti-submarine destroyer that Kim boarded?", "destroyer"),
-    ("What is the name of the governor of Primorye?", "governor"),
-    ("Wie hieß der Zerstörer, an dessen Bord Kim ging?", "zerstörer"),
-    ("Which bombers did Kim inspect?", None),
+    ("What was the name of the anti-submarine destroyer that Kim boarded?", ("anti-submarine", "destroyer")),
+    ("What is the name of the governor of Primorye?", ("governor",)),
+    ("What is the name of the university Kim was expected to visit?", ("university",)),
+    ("Wie hieß der Zerstörer, an dessen Bord Kim ging?", ("zerstörer",)),
+    ("Wie heißt die Tochter von Kim Jong Un?", ("tochter",)),
+    ("Wie hieß der russische Zerstörer?", ("zerstörer",)),
+    ("What model of rifle did Putin give Kim?", ("rifle",)),
+    ("Which strategic bomber models did Kim see?", ("strategic", "bomber")),
+    ("What is the designation of the missiles North Korea fired?", ("missiles",)),
+    ("Welchen Drohnentyp lieferte der Iran?", ("drohnen",)),
+    ("Who is the head of North Korea's munitions industry?", ("head",)),
+    ("Which bombers did Kim inspect?", ()),
 ])
 def test_named_subject(question, subject):
     assert answer_type.named(question) == subject
@@ -69,3 +98,14 @@ def test_name_near_its_anchor():
     without = "Nach Angaben von Tass schenkte der Gouverneur der Region Kim Drohnen".split()
     # Tass is a name, but three words before the governor; Kim is in the question
     assert not answer_type.has_name_near(without, anchors, lambda t: known(t.lower()), {"kim"})
+
+
+@pytest.mark.parametrize("question, n", [
+    ("How many missiles did North Korea fire, and how far did they fly?", 2),
+    ("Welcher Minister saß an Putins Seite – und in welchem Monat reist er?", 2),
+    ("When Kim's train arrived, what was waiting?", 1),
+    ("Which bombers and fighter jets did Kim inspect?", 1),  # one question about two things
+])
+def test_compound_questions_split(question, n):
+    parts = answer_type.parts(question)
+    assert len(parts) == n and "".join(parts) == question

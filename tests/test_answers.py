@@ -56,6 +56,12 @@ def test_abstains_without_citations(assistant, question):
     "How much does a Tu-160 bomber cost?",  # a price: the bombers are there, no sum of money is
     "Wie viel kostet ein Su-57 Kampfjet?",
     "What is the name of the commander of the Pacific Fleet?",  # a name: none stands next to a commander
+    "What model of rifle did Putin give Kim?",  # rifles are there, no model name next to them
+    "Welchen Drohnentyp hat Russland vom Iran bekommen?",  # drones from Iran are there, their type is not
+    "Who is the director of the aircraft factory in Komsomolsk?",  # the factory is there, no director
+    "In which month of the summer did Shoigu visit North Korea?",  # "im Sommer" is no month
+    "On which date will Putin visit North Korea?",  # "am Donnerstag" is no date (and another event)
+    "Wie hoch sind die Kosten eines Su-57?",
 ])
 def test_near_misses_abstain(assistant, question):
     a = assistant.ask(question)
@@ -67,11 +73,21 @@ def test_near_misses_abstain(assistant, question):
     ("How many kamikaze drones did Kim get from the governor?", "fünf", "002"),
     ("Wie viele Kilometer ist Wostotschny von Moskau entfernt?", "8000 Kilometer", "002"),
     ("What is the name of the airfield where Kim saw the bombers?", "Knewitschi", "000"),
+    ("Which fighter jet models are built in Komsomolsk?", "Su-57", "000"),
+    ("In welchem Monat wird Lawrow Nordkorea besuchen?", "Oktober", "001"),
 ])
 def test_typed_questions_quote_the_answer(assistant, question, needle, source):
     a = assistant.ask(question)
     assert not a.abstained
     assert any(needle in c.quote and c.source.startswith(source) for c in a.citations), a.text
+
+
+def test_compound_question_quotes_each_part(assistant):
+    a = assistant.ask("What did Putin tell Kim when he welcomed him, and how many seconds did the handshake last?")
+    quotes = [c.quote for c in a.citations]
+    assert any("Ich freue mich, Sie zu sehen" in q for q in quotes), a.text
+    assert any("40-sekündigen" in q for q in quotes), a.text
+    assert len(set(quotes)) == len(quotes)  # each sentence quoted once
 
 
 def test_wire_copy_is_cited_once(assistant):
