@@ -37,6 +37,7 @@ KEEP_RATIO, ADD_RATIO = 0.6, 0.4  # quote another sentence when it scores this c
 UNKNOWN_WORD_WEIGHT = 0.5  # an untranslatable word absent from the corpus: often filler ("aboard", "went")
 ABSENT_EXP = 2.0  # confidence x (1 - weight share of terms the corpus never uses) ** this
 ABSENT_BOOST = 1.0
+NAME_WEIGHT = 6.0  # a name of several words the articles never use together
 PART_COVER = 0.5  # the second part of a compound question gets its own quote when one covers this share of it  # added to the top rarity weight for a known word or name the corpus never uses
 
 
@@ -66,6 +67,24 @@ def term_weights(question: str, lexical: Lexical) -> dict[str, tuple[tuple[str, 
             w = UNKNOWN_WORD_WEIGHT
         out[t] = (forms, w)
     return out
+
+
+def missing_names(question: str, terms: dict, lexical: Lexical) -> list[str]:
+    """Names of two or more words that never stand together in the articles ("Kim Yo Jong", whose words all
+    occur, apart): a person the articles do not mention."""
+    runs, run = [], []
+    tokens = words(question)
+    for i, w in enumerate(tokens + [""]):
+        low = w.lower()
+        name = (i > 0 and w[:1].isupper() and low in terms and terms[low][0] == (low,)
+                and not (lexical.lexicon and lexical.lexicon.is_german_word(w)))
+        if name:
+            run.append(w)
+        else:
+            if len(run) >= 2 and not lexical.has_phrase(run):
+                runs.append(" ".join(run))
+            run = []
+    return runs
 
 
 def focus_term(question: str, terms: dict) -> str | None:
@@ -102,7 +121,8 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
     terms = term_weights(question, lexical)
     if not candidates or not terms:
         return Extract(abstain_text(question), [], 0.0, True)
-    total = sum(w for _, w in terms.values())
+    missing = NAME_WEIGHT * len(missing_names(question, terms, lexical))
+    total = sum(w for _, w in terms.values()) + missing
     focus = focus_term(question, terms)
     sims = lexical.similarity(question, [text for _, _, text in candidates])
     parts = answer_type.parts(question)
@@ -145,7 +165,7 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
     union = sum(terms[t][1] for t in covered) / total
     confidence = 0.7 * covers[best] + 0.3 * union + SIM_WEIGHT * float(sims[best])
 
-    absent = sum(w for forms, w in terms.values() if not lexical.in_corpus(forms)) / total
+    absent = (missing + sum(w for forms, w in terms.values() if not lexical.in_corpus(forms))) / total
     confidence *= (1.0 - absent) ** ABSENT_EXP  # "Who won the Rugby World Cup?": the articles never say rugby
     if focus and not lexical.in_corpus(terms[focus][0]):
         confidence *= FOCUS_PENALTY

@@ -98,6 +98,7 @@ class Lexical:
         self.matrix = self.vectorizer.fit_transform(texts or [""])
         self.n_docs = len(texts)
         self.doc_words = [word_set(t) for t in texts]
+        self.doc_tokens = [[p for w in words(t) for p in fold(w).split("-") if p] for t in texts]
         self.vocabulary = set().union(*self.doc_words) if self.doc_words else set()
         self._idf: dict[str, float] = {}
         self._seen: dict[tuple[str, ...], frozenset[str]] = {}
@@ -154,6 +155,16 @@ class Lexical:
         if forms not in self._seen:
             self._seen[forms] = frozenset(w for w in self.vocabulary if term_found(forms, {w}))
         return self._seen[forms]
+
+    def has_phrase(self, tokens: list[str]) -> bool:
+        """Whether the words stand in a row somewhere ("Kim Jong Un" in "Kim Jong-un", Sergei/Sergej alike)."""
+        first = self.matching_words((tokens[0],))
+        rest = [fold(t) for t in tokens[1:]]
+        for doc in self.doc_tokens:
+            for i, w in enumerate(doc[:len(doc) - len(rest)]):
+                if w in first and all(_matches(r, doc[i + 1 + k]) for k, r in enumerate(rest)):
+                    return True
+        return False
 
     def _compute_idf(self, term: str) -> float:
         folded = fold(term)

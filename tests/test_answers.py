@@ -82,6 +82,18 @@ def test_typed_questions_quote_the_answer(assistant, question, needle, source):
     assert any(needle in c.quote and c.source.startswith(source) for c in a.citations), a.text
 
 
+@pytest.mark.parametrize("question, missing", [
+    ("Was sagte Kims Schwester Kim Yo Jong zu der Reise?", ["Kim Yo Jong"]),  # each word occurs, never together
+    ("Wie reagierte Präsident Yoon Suk-yeol auf das Treffen?", ["Yoon Suk-yeol"]),
+    ("What did Kim Jong Un say?", []),  # "Kim Jong-un" in the articles
+    ("What did Sergei Lavrov announce?", []),  # "Sergej Lawrow"
+    ("Which bombers did Kim inspect near North Korea?", []),  # translated words are no name
+])
+def test_names_the_articles_never_use(assistant, question, missing):
+    from rag.extractive import missing_names, term_weights
+    assert missing_names(question, term_weights(question, assistant.lexical), assistant.lexical) == missing
+
+
 def test_compound_question_quotes_each_part(assistant):
     a = assistant.ask("What did Putin tell Kim when he welcomed him, and how many seconds did the handshake last?")
     quotes = [c.quote for c in a.citations]
