@@ -43,7 +43,7 @@ _ANSWERS = {
                        rf"|\b\d{{4}}-\d{{2}}-\d{{2}}\b", re.I),
     "month": re.compile(rf"\b({_MONTHS})\b|\b\d{{1,2}}\.\s*\d{{1,2}}\.", re.I),
     "year": re.compile(_YEAR, re.I),
-    "clock": re.compile(r"\b\d{1,2}([:.]\d{2})?\s*(uhr|o'clock|a\.m\.|p\.m\.|am|pm)\b|\b\d{1,2}:\d{2}\b"
+    "clock": re.compile(r"\b\d{1,2}([:.]\d{2})?\s*(uhr\b|o'clock|[ap]\.m\.)|\b\d{1,2}:\d{2}\b"
                         r"|\b(morgens|vormittags|mittags|nachmittags|abends|nachts|midnight|noon|mitternacht)\b", re.I),
     "number": re.compile(rf"\b{_NUM}\b", re.I),
 }
@@ -55,32 +55,32 @@ _NAME_OF = re.compile(r"\b(?:name of|names of|namen? (?:de[rsnm]|von))\s+(?:the 
 # A model or type designation is a name too ("Tu-160", "Kinschal"): "what model of rifle", "which bomber types",
 # "welchen Drohnentyp". "What type of weapons" is left out: its answer is a common noun.
 _MODEL_OF = re.compile(r"(?i:\b(?:model|designation)s? of) (?:the |a |an |this |his |her )?([a-z][\w-]*(?: [a-z][\w-]*){0,3})"
-                       r"|(?i:\b(?:what|which)) ((?:(?!(?:is|was|are|were|the|a|an)\b)[a-z][\w-]* ?){1,3})(?<= ) ?(?i:models?|types?|designations?)\b"
-                       r"|(?i:\b(?:welche[nmrs]?|was für(?: eine?[nmrs]?)?)) (\w+?)-?(?i:typ|modell)(?:en|s|e)?\b"
-                       r"|(?i:\b(?:typ|modell|bezeichnung)(?:en|s)? (?:de[rsnm]|von)) (?:\w+e[nrs]? )?(\w[\w-]*)")
+                       r"|(?i:\b(?:what|which)) ((?:(?!(?:is|was|are|were|the|a|an)\b)[a-z][\w-]* ){1,3})(?i:models?|types?|designations?)\b"
+                       r"|(?i:\b(?:welche[nmrs]?|was für(?: eine?[nmrs]?)?)) (?!(?i:proto|stereo|arche|geno|phäno))(\w{3,}?)-?(?i:typ|modell)(?:en|s|e)?\b"
+                       r"|(?i:\b(?:typ|modell|bezeichnung)(?:en|s)? (?:de[rsnm]|von)) (?:[a-zäöü]\w*e[nrs]? )?(\w[\w-]*)")
 # "Who is the director of the factory?" wants a name next to "Direktor".
 _WHO_ROLE = re.compile(r"\b(?:who|wer) (?:is|was|ist|war) (?:the|der|die) ((?:[\w'-]+ ){0,2}?[\w'-]+?)"
                        r"(?= (?:of|in|at|for|from|that|who|which|des|der|die|das|von|im|am|beim|aus)\b|\?|$)", re.I)
-_COMPOUND = re.compile(r"(?:,|;|–|\s-)\s*(?:and|und)\s+(?:\w+\s+)?(?:what|which|who|whom|where|when|how|wh\w*|wer|wen|wem"
-                       r"|wo|wann|wie|was|welche\w*)\b", re.I)
+_COMPOUND = re.compile(r"(?:,|;|–|\s-)\s*(?:and\s+(?:\w+\s+)?(?:what|which|who|whom|where|when|how)"
+                       r"|und\s+(?:\w+\s+)?(?:wer|wen|wem|wo|wann|wie|was|welche\w*))\b", re.I)
 _GERMAN_ASK = re.compile(r"(?i)wie|wer|welche|was für|typ|modell|bezeichnung|namen?\s+(?:de[rsnm]|von)")
 _ENDS_NOUN = {"did", "does", "do", "is", "was", "were", "are", "has", "had", "have", "that", "which", "who", "can",
               "will", "would", "could", "used", "where", "when", "in", "at", "on", "near", "with", "from", "to", "im",
-              "am", "beim", "aus", "bei", "nach", "zu", "für", "mit", "den", "dem", "ist", "war", "hat", "wird"}
+              "am", "beim", "aus", "bei", "nach", "zu", "für", "mit", "den", "dem", "ist", "war", "hat", "wird", "of",
+              "des", "von", "they", "he", "she", "it", "we", "you", "er", "sie", "es", "wir"}
 _FUNCTION = {"of", "for", "by", "the", "a", "an", "des", "der", "die", "das", "von"}
 _QUESTIONS = [
     ("name", re.compile(r"\bby name\b|\bnamentlich\b", re.I)),
     ("money", re.compile(rf"({_HOW_MUCH}).*\b(cost|costs|pay|paid|pays|money|worth|price|spen[dt]|budget|geld"
                          rf"|kost\w*|gekostet|zahl\w*|bezahl\w*|preis\w*|wert)\b|\b(what|which) (price|sum|amount)"
                          rf"|\bwelche[nrs]? (preis|summe|betrag)"
-                         r"|\b(what|how high) (is|was|are|were) the (price|cost)|\bhow expensive\b|\bwie teuer\b"
+                         r"|\b(what|how high) (is|was|are|were) the (price|cost)|\bwhat (did|does|do|will)\b.*\bcosts?\b|\bhow expensive\b|\bwie teuer\b"
                          r"|\bwie hoch (ist|sind|war|waren) (die|der) (kosten|preis)", re.I)),
     ("age", re.compile(r"\bhow old\b|\bwie alt\b|\bwhat age\b|\bin welchem alter\b", re.I)),
     ("distance", re.compile(r"\bhow far\b|\bwie weit\b|\bwhat distance\b|\bwelche (strecke|entfernung|distanz)\b"
                             r"|\bhow long is the (route|journey|trip|distance|line|railway)\b"
                             r"|\breichweite\b|\bthe range of\b|\bwhat range\b", re.I)),
-    ("duration", re.compile(r"\bhow long\b|\bwie lange?\b|\bfor how many (hours|days|weeks|months|years)\b"
-                            r"", re.I)),
+    ("duration", re.compile(r"\bhow long\b|\bwie lange?\b|\bfor how many (hours|days|weeks|months|years)\b", re.I)),
     ("date", re.compile(r"\b(what|which|exact) date\b|\bdatum\b", re.I)),
     ("month", re.compile(r"\b(what|which) month\b|\bwelche[mnrs]? monat\b", re.I)),
     ("year", re.compile(r"\b(what|which) year\b|\bwelche[mnrs]? jahr\b", re.I)),
@@ -98,22 +98,28 @@ _NUMBER_WORDS = dict(zip("one two three four five six seven eight nine ten".spli
 
 
 def expected(question: str) -> str | None:
-    """The kind of answer the question asks for (name, money, age, distance, duration, time, number), if any."""
-    if named(question):
+    """The kind of answer the question asks for (name, money, age, distance, duration, date, month, year, clock,
+    time, number), if any. "In which year was the Su-57 model built?" wants a year, not a name."""
+    if _NAME_OF.search(question):
         return "name"
-    return next((kind for kind, pattern in _QUESTIONS if pattern.search(question)), None)
+    for kind, pattern in _QUESTIONS:
+        if kind == "time" and named(question):  # after the specific kinds, before the vague ones
+            return "name"
+        if pattern.search(question):
+            return kind
+    return None
 
 
 def named(question: str) -> tuple[str, ...]:
     """The words of the thing whose name is asked for: "What is the name of the governor ..." -> (governor,),
-    "Who is the head of the munitions industry?" -> (head, munitions, industry), "Welchen Drohnentyp" -> (drohnen,)."""
+    "Who is the head of the munitions industry?" -> (head,), "Welchen Drohnentyp" -> (drohnen,)."""
     for pattern in (_NAME_OF, _MODEL_OF, _WHO_ROLE):
         m = pattern.search(question)
         if m:
             phrase = next(g for g in m.groups() if g).split()
             english = not _GERMAN_ASK.match(m.group(0))  # there a capital starts a name ("North Korea's"): the end
-            cut = next((i for i, w in enumerate(phrase) if w.lower() in _ENDS_NOUN or (english and i and w[:1].isupper())),
-                       len(phrase))
+            cut = next((i for i, w in enumerate(phrase) if w.lower() in _ENDS_NOUN
+                        or (english and i and (w[:1].isupper() or w.endswith("ed")))), len(phrase))
             return tuple(w.lower() for w in phrase[:cut] or phrase[-1:] if w.lower() not in _FUNCTION and len(w) > 2)
     return ()
 

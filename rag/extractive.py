@@ -36,9 +36,9 @@ SIM_WEIGHT = 1.0  # n-gram similarity of the best quote also counts as evidence
 KEEP_RATIO, ADD_RATIO = 0.6, 0.4  # quote another sentence when it scores this close to the best (or adds terms)
 UNKNOWN_WORD_WEIGHT = 0.5  # an untranslatable word absent from the corpus: often filler ("aboard", "went")
 ABSENT_EXP = 2.0  # confidence x (1 - weight share of terms the corpus never uses) ** this
-ABSENT_BOOST = 1.0
+ABSENT_BOOST = 1.0  # added to the top rarity weight for a known word or name the corpus never uses
 NAME_WEIGHT = 6.0  # a name of several words the articles never use together
-PART_COVER = 0.5  # the second part of a compound question gets its own quote when one covers this share of it  # added to the top rarity weight for a known word or name the corpus never uses
+PART_COVER = 0.5  # the second part of a compound question gets its own quote when one covers this share of it
 
 
 @dataclass(frozen=True)
@@ -148,11 +148,14 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
     order = list(np.argsort(-np.array(scores), kind="stable"))
     best = order[0]
     chosen, covered = [best], set(found[best])
+    answered_part = False
     for part in parts[1:]:  # "..., and how far did they fly?": the best quote for the second question too
         j = _best_for(part, terms, found, [text for _, _, text in candidates], scores)
-        if j is not None and j not in chosen and scores[j] >= ADD_RATIO * scores[best]:
-            chosen.append(j)
-            covered |= found[j]
+        if j is not None and scores[j] >= ADD_RATIO * scores[best]:
+            answered_part = True
+            if j not in chosen and len(chosen) < max_sentences:
+                chosen.append(j)
+                covered |= found[j]
     for j in order[1:]:
         if len(chosen) >= max_sentences:
             break
@@ -169,7 +172,7 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
     confidence *= (1.0 - absent) ** ABSENT_EXP  # "Who won the Rugby World Cup?": the articles never say rugby
     if focus and not lexical.in_corpus(terms[focus][0]):
         confidence *= FOCUS_PENALTY
-    if not fits[best] and len(parts) == 1:  # "how many ...?" and no number near the best match
+    if not fits[best] and not answered_part:  # "how many ...?" and no number near the best match
         confidence = 0.0
     if confidence < abstain_below:
         return Extract(abstain_text(question), [], confidence, True)
@@ -179,13 +182,14 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
 
 
 def _best_for(part: str, terms: dict, found: list[set[str]], texts: list[str], scores: list[float]) -> int | None:
-    """The sentence that best answers one part of a compound question: its terms, and its kind of answer."""
+    """The sentence that best answers one part of a compound question: most of its terms, and an answer of
+    the part's own kind ("how far": a distance)."""
     asked = {fold(w) for w in words(part)}
     own = {t for t in terms if any(fold(w) in asked for w in t.split())}
     weight = sum(terms[t][1] for t in own)
     kind = answer_type.expected(part)
-    score = [sum(terms[t][1] for t in hit & own) / weight * (1.0 + float(answer_type.holds(kind, text, part)))
-             if weight else 0.0 for hit, text in zip(found, texts)]
+    score = [sum(terms[t][1] for t in hit & own) / weight if weight and answer_type.holds(kind, text, part) else 0.0
+             for hit, text in zip(found, texts)]
     if not score:
         return None
     j = max(range(len(score)), key=lambda i: (score[i], scores[i]))  # ties: the better match to the whole question

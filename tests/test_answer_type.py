@@ -26,6 +26,7 @@ from rag import answer_type
     ("Welchen Drohnentyp lieferte der Iran?", "name"),
     ("Who is the director of the aircraft factory?", "name"),
     ("What type of weapons did Kim see?", None),  # a common noun answers it
+    ("In welchem Jahr wurde das Modell der Su-57 gebaut?", "year"),
     ("An welchem Tag reiste Kim ab?", "time"),
     ("How many drones did Kim get?", "number"),
     ("Wie viele Bomber sah Kim?", "number"),
@@ -61,7 +62,8 @@ def test_expected_kind(question, kind):
     ("date", "Kim traf am Donnerstag ein.", "On what date?", False),  # a weekday is no date
     ("month", "Lawrow werde im Oktober Nordkorea besuchen.", "In which month?", True),
     ("month", "Schoigu war im Sommer in Nordkorea.", "In which month?", False),
-    ("year", "Rund 8000 Kilometer legte der Zug zurück.", "In which year?", False),
+    ("year", "Rund 2000 Kilometer legte der Zug zurück.", "In which year?", False),
+    ("clock", "Die 2 am Mittwoch gestarteten Raketen.", "At what time?", False),  # German "am" is no a.m.
     ("clock", "Die Raketen starteten um 11.43 Uhr.", "At what time?", True),
     ("clock", "Die Raketen starteten am Mittwoch.", "At what time?", False),
     ("distance", "Er schoss einen Elfmeter.", "How far?", False),
@@ -84,6 +86,10 @@ def test_sentence_holds_an_answer(kind, sentence, question, ok):
     ("What is the designation of the missiles North Korea fired?", ("missiles",)),
     ("Welchen Drohnentyp lieferte der Iran?", ("drohnen",)),
     ("Who is the head of North Korea's munitions industry?", ("head",)),
+    ("What is the name of the governor of the region?", ("governor",)),
+    ("What is the name of the destroyer boarded by Kim?", ("destroyer",)),
+    ("Welches Modell der Drohne wurde geliefert?", ("drohne",)),
+    ("Welche Prototypen gibt es?", ()),
     ("Which bombers did Kim inspect?", ()),
 ])
 def test_named_subject(question, subject):
@@ -105,6 +111,7 @@ def test_name_near_its_anchor():
     ("Welcher Minister saß an Putins Seite – und in welchem Monat reist er?", 2),
     ("When Kim's train arrived, what was waiting?", 1),
     ("Which bombers and fighter jets did Kim inspect?", 1),  # one question about two things
+    ("When Kim arrived, and was greeted, what followed?", 1),  # English "was" is no German question word
 ])
 def test_compound_questions_split(question, n):
     parts = answer_type.parts(question)
