@@ -184,7 +184,7 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
 def _best_for(part: str, terms: dict, found: list[set[str]], texts: list[str], scores: list[float]) -> int | None:
     """The sentence that best answers one part of a compound question: most of its terms, and an answer of
     the part's own kind ("how far": a distance)."""
-    asked = {fold(w) for w in words(part)}
+    asked = word_set(part)
     own = {t for t in terms if any(fold(w) in asked for w in t.split())}
     weight = sum(terms[t][1] for t in own)
     kind = answer_type.expected(part)
@@ -205,7 +205,7 @@ def _name_check(question: str, focus: str | None, terms: dict, lexical: Lexical)
     for subject in subjects:
         forms = terms[subject][0] if subject in terms else next(iter(lexical.expand(subject).values()), (subject,))
         wanted |= lexical.matching_words(forms)
-    asked = {fold(part) for w in words(question) for part in [w, *w.split("-")]}
+    asked = word_set(question)
 
     def has_name(text: str) -> bool:
         tokens = words(text)
