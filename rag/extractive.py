@@ -124,7 +124,8 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
     missing = NAME_WEIGHT * len(missing_names(question, terms, lexical))
     total = sum(w for _, w in terms.values()) + missing
     focus = focus_term(question, terms)
-    sims = lexical.similarity(question, [text for _, _, text in candidates])
+    texts = [text for _, _, text in candidates]
+    sims = lexical.similarity(question, texts)
     parts = answer_type.parts(question)
     kind = answer_type.expected(parts[0])
     has_name = _name_check(question, focus, terms, lexical) if kind == "name" else None
@@ -150,7 +151,7 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
     chosen, covered = [best], set(found[best])
     answered_part = False
     for part in parts[1:]:  # "..., and how far did they fly?": the best quote for the second question too
-        j = _best_for(part, terms, found, [text for _, _, text in candidates], scores)
+        j = _best_for(part, terms, found, texts, scores)
         if j is not None and scores[j] >= ADD_RATIO * scores[best]:
             answered_part = True
             if j not in chosen and len(chosen) < max_sentences:
