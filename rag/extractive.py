@@ -5,7 +5,9 @@ transliterations, weighted by rarity) and by n-gram similarity. At most ``max_se
 When the best quote covers too little of the question, the answer abstains instead of guessing. A
 question word that the corpus never uses in any spelling or translation ("football", "hotel", an
 unknown name) weighs most: it usually names what the articles do not talk about. A question that wants a
-number, a time or a name (``answer_type``) abstains when no well-matching sentence holds one.
+number, a time or a name (``answer_type``) abstains when no well-matching sentence holds one. A sentence
+that opens with a pronoun ("Beide seien 650 Kilometer weit geflogen") also counts its predecessor's words and
+is quoted with it.
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ UNKNOWN_WORD_WEIGHT = 0.5  # an untranslatable word absent from the corpus: ofte
 ABSENT_EXP = 2.0  # confidence x (1 - weight share of terms the corpus never uses) ** this
 ABSENT_BOOST = 1.0  # added to the top rarity weight for a known word or name the corpus never uses
 NAME_WEIGHT = 6.0  # a name of several words the articles never use together
+# "Beide seien 650 Kilometer weit geflogen.": a sentence opening with a pronoun also has its predecessor's words
+_ANAPHOR = frozenset("er sie es ihr ihm ihn ihnen beide beiden diese dieser dieses diesem diesen dies dort dabei damit "
+                     "dazu darunter davon dafür demnach".split())
 PART_COVER = 0.5  # the second part of a compound question gets its own quote when one covers this share of it
 
 
@@ -74,10 +79,11 @@ def missing_names(question: str, terms: dict, lexical: Lexical) -> list[str]:
     occur, apart): a person the articles do not mention."""
     runs, run = [], []
     tokens = words(question)
+    noun = lexical.lexicon.is_german_word if lexical.lexicon and is_german(question) else lambda w: False
     for i, w in enumerate(tokens + [""]):
-        low = w.lower()
-        name = (i > 0 and w[:1].isupper() and low in terms and terms[low][0] == (low,)
-                and not (lexical.lexicon and lexical.lexicon.is_german_word(w)))
+        low = w.lower()  # a name: capitalised, not sentence-initial, its own translation (Xi), no German noun
+        name = (i > 0 and w[:1].isupper() and low in terms and {fold(f) for f in terms[low][0]} == {fold(low)}
+                and not noun(w))
         if name:
             run.append(w)
         else:
@@ -130,8 +136,9 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
     kind = answer_type.expected(parts[0])
     has_name = _name_check(question, focus, terms, lexical) if kind == "name" else None
     found, covers, scores, fits = [], [], [], []
-    for (p, _, text), sim in zip(candidates, sims):
-        ws = word_set(text)
+    before = [_antecedent(candidates, j) for j in range(len(candidates))]
+    for (p, i, text), sim, b in zip(candidates, sims, before):
+        ws = word_set(text) | (word_set(texts[b]) if b is not None else set())
         hit = {t for t, (forms, _) in terms.items() if not lexical.matching_words(forms).isdisjoint(ws)}
         cover = sum(terms[t][1] for t in hit) / total
         # "how many drones": a number, and drones in the same sentence
@@ -149,11 +156,11 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
     order = list(np.argsort(-np.array(scores), kind="stable"))
     best = order[0]
     chosen, covered = [best], set(found[best])
-    answered_part = False
-    for part in parts[1:]:  # "..., and how far did they fly?": the best quote for the second question too
+    main_answered = fits[best]
+    for n, part in enumerate(parts if len(parts) > 1 else []):  # "..., and how far did they fly?": a quote each
         j = _best_for(part, terms, found, texts, scores)
         if j is not None and scores[j] >= ADD_RATIO * scores[best]:
-            answered_part = True
+            main_answered |= n == 0
             if j not in chosen and len(chosen) < max_sentences:
                 chosen.append(j)
                 covered |= found[j]
@@ -166,6 +173,9 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
         if scores[j] >= KEEP_RATIO * scores[best] or (adds and scores[j] >= ADD_RATIO * scores[best]):
             chosen.append(j)
             covered |= found[j]
+    for j in list(chosen):  # a quote opening with a pronoun comes with the sentence it refers to
+        if before[j] is not None and before[j] not in chosen and len(chosen) < max_sentences:
+            chosen.append(before[j])
     union = sum(terms[t][1] for t in covered) / total
     confidence = 0.7 * covers[best] + 0.3 * union + SIM_WEIGHT * float(sims[best])
 
@@ -173,7 +183,7 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
     confidence *= (1.0 - absent) ** ABSENT_EXP  # "Who won the Rugby World Cup?": the articles never say rugby
     if focus and not lexical.in_corpus(terms[focus][0]):
         confidence *= FOCUS_PENALTY
-    if not fits[best] and not answered_part:  # "how many ...?" and no number near the best match
+    if not main_answered:  # "how many ...?" and no number near the best match
         confidence = 0.0
     if confidence < abstain_below:
         return Extract(abstain_text(question), [], confidence, True)
@@ -214,6 +224,16 @@ def _name_check(question: str, focus: str | None, terms: dict, lexical: Lexical)
         return answer_type.has_name_near(tokens, anchors, lexical.lexicon.is_german_word, asked)
 
     return has_name
+
+
+def _antecedent(candidates: list[tuple[Passage, int, str]], j: int) -> int | None:
+    """The candidate before one that opens with a pronoun ("Beide seien ...", not "Beide Länder ..."), if any."""
+    p, i, text = candidates[j]
+    first = words(text[:30])[:2]
+    if not i or len(first) < 2 or first[0].lower() not in _ANAPHOR or first[1][:1].isupper():
+        return None
+    previous = normalize(p.chunk.sentence_texts[i - 1])
+    return next((k for k, (_, _, t) in enumerate(candidates) if normalize(t) == previous), None)
 
 
 def _adjacent(a: tuple[Passage, int, str], b: tuple[Passage, int, str]) -> bool:

@@ -77,6 +77,17 @@ def word_set(text: str) -> set[str]:
     return out
 
 
+@lru_cache(maxsize=65536)
+def lemma(word: str) -> str:
+    """The folded dictionary form of a German word (geflogen -> fliegen, hieß -> heißen), so that inflected
+    and irregular forms meet; the folded word itself when simplemma is missing or does not know it."""
+    try:
+        import simplemma
+    except ImportError:
+        return fold(word)
+    return fold(simplemma.lemmatize(word, lang="de"))
+
+
 def content_terms(question: str) -> list[str]:
     """The question's words that carry meaning: stop words dropped, order kept, no repeats."""
     seen: list[str] = []
@@ -100,6 +111,10 @@ class Lexical:
         self.doc_words = [word_set(t) for t in texts]
         self.doc_tokens = [[p for w in words(t) for p in fold(w).split("-") if p] for t in texts]
         self.vocabulary = set().union(*self.doc_words) if self.doc_words else set()
+        self.by_lemma: dict[str, set[str]] = {}
+        for t in texts:
+            for w in words(t):
+                self.by_lemma.setdefault(lemma(w), set()).add(fold(w))
         self._idf: dict[str, float] = {}
         self._seen: dict[tuple[str, ...], frozenset[str]] = {}
 
@@ -153,7 +168,8 @@ class Lexical:
     def matching_words(self, forms: tuple[str, ...]) -> frozenset[str]:
         """The corpus words (folded) that a term matches in any spelling; cached, so a sentence check is a set test."""
         if forms not in self._seen:
-            self._seen[forms] = frozenset(w for w in self.vocabulary if term_found(forms, {w}))
+            inflected = (w for f in forms for key in {lemma(f), fold(f)} for w in self.by_lemma.get(key, ()))
+            self._seen[forms] = frozenset(w for w in self.vocabulary if term_found(forms, {w})).union(inflected)
         return self._seen[forms]
 
     def has_phrase(self, tokens: list[str]) -> bool:

@@ -89,10 +89,24 @@ def test_typed_questions_quote_the_answer(assistant, question, needle, source):
     ("What did Kim Jong-un say?", []),  # spelt both ways in the articles
     ("What did Sergei Lavrov announce?", []),  # "Sergej Lawrow"
     ("Which bombers did Kim inspect near North Korea?", []),  # translated words are no name
+    ("What did President Xi Jinping say about the summit?", ["Xi Jinping"]),  # Xi, a Greek letter, is a name too
 ])
 def test_names_the_articles_never_use(assistant, question, missing):
     from rag.extractive import missing_names, term_weights
     assert missing_names(question, term_weights(question, assistant.lexical), assistant.lexical) == missing
+
+
+def test_inflected_forms_meet():
+    from rag.lexical import Lexical
+    lex = Lexical(["Beide seien rund 650 Kilometer weit geflogen.", "Putin hieß Kim willkommen."])
+    assert fold("geflogen") in lex.matching_words(("fly", "fliegen"))  # an irregular participle
+    assert fold("hieß") in lex.matching_words(("heißen",))
+
+
+def test_a_pronoun_sentence_comes_with_its_antecedent(assistant):
+    a = assistant.ask("Wie weit flogen die zwei Raketen, die Nordkorea vor dem Gipfel abfeuerte?")
+    assert [c.quote for c in a.citations][:2] == ["Nach südkoreanischen Angaben handelte es sich um zwei "
+                                                  "Kurzstreckenraketen.", "Beide seien rund 650 Kilometer weit geflogen."]
 
 
 def test_compound_question_quotes_each_part(assistant):
@@ -110,6 +124,7 @@ def test_compound_question_quotes_each_part(assistant):
 @pytest.mark.parametrize("question", [
     "How much does a Tu-160 bomber cost, and how old is Shoigu?",  # neither part has its kind of answer
     "How old is Shoigu, and what did the Su-57 cost?",
+    "In which month did Shoigu travel to North Korea, and whom did he meet there?",  # the first part has no month
 ])
 def test_compound_near_miss_abstains(assistant, question):
     a = assistant.ask(question)
