@@ -64,6 +64,7 @@ _WHO_ROLE = re.compile(r"\b(?:who|wer) (?:is|was|ist|war) (?:the|der|die) ((?:[\
 _COMPOUND = re.compile(r"(?:,|;|–|\s-)\s*(?:and\s+(?:\w+\s+)?(?:what|which|who|whom|where|when|how)"
                        r"|und\s+(?:\w+\s+)?(?:wer|wen|wem|wo|wann|wie|was|welche\w*))\b", re.I)
 _GERMAN_ASK = re.compile(r"(?i)wie|wer|welche|was für|typ|modell|bezeichnung|namen?\s+(?:de[rsnm]|von)")
+_POSSESSOR = re.compile(r"(?:\b[A-Z][\w-]*\s+){0,3}\b[\w-]+['’]s\s+(?=\w)")
 _ENDS_NOUN = {"did", "does", "do", "is", "was", "were", "are", "has", "had", "have", "that", "which", "who", "can",
               "will", "would", "could", "used", "where", "when", "in", "at", "on", "near", "with", "from", "to", "im",
               "am", "beim", "aus", "bei", "nach", "zu", "für", "mit", "den", "dem", "ist", "war", "hat", "wird", "of",
@@ -113,6 +114,7 @@ def expected(question: str) -> str | None:
 def named(question: str) -> tuple[str, ...]:
     """The words of the thing whose name is asked for: "What is the name of the governor ..." -> (governor,),
     "Who is the head of the munitions industry?" -> (head,), "Welchen Drohnentyp" -> (drohnen,)."""
+    question = _POSSESSOR.sub("", question)  # "the name of Kim Jong Un's train": the train's name
     for pattern in (_NAME_OF, _MODEL_OF, _WHO_ROLE):
         m = pattern.search(question)
         if m:
@@ -134,8 +136,8 @@ def parts(question: str) -> list[str]:
 def has_name_near(tokens: list[str], anchors: set[int], is_word: Callable[[str], bool], asked: set[str]) -> bool:
     """A capitalised word that no dictionary knows and the question does not contain, up to two words before
     or three after an anchor ("Gouverneur Oleg Koschemjako", "Schaposchnikow, eines Zerstörers"): the name
-    asked for. Sentence starts are skipped."""
-    return any(i and tok[:1].isupper() and len(tok) > 2 and fold(tok) not in asked and not is_word(tok)
+    asked for. Sentence starts, and names the question gives (also as genitive: "Kims Zug"), are skipped."""
+    return any(i and tok[:1].isupper() and len(tok) > 2 and not {fold(tok), fold(tok[:-1])} & asked and not is_word(tok)
                and any(-2 <= i - a <= 3 for a in anchors) for i, tok in enumerate(tokens))
 
 

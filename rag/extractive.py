@@ -151,7 +151,8 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
         top = int(np.argmax(scores))
         cutoff = TYPE_NEAR * scores[top]
         for j, ok in enumerate(fits):
-            fits[j] = ok and (scores[j] >= cutoff or _adjacent(candidates[j], candidates[top]))
+            completes = candidates[j][0] is candidates[top][0] and bool(found[j] - found[top])
+            fits[j] = ok and (scores[j] >= cutoff or _adjacent(candidates[j], candidates[top]) or completes)
             scores[j] += TYPE_BONUS if fits[j] else 0.0
     order = list(np.argsort(-np.array(scores), kind="stable"))
     best = order[0]

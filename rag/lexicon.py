@@ -21,6 +21,7 @@ _HEADWORD = re.compile(r"^[a-z][a-z-]{1,30}(?: [a-z][a-z-]{1,30})?$")  # one or 
 _GERMAN_WORD = re.compile(r"^[A-Za-zÄÖÜäöüß][A-Za-zÄÖÜäöüß-]{1,40}$")
 _BRACKETS = re.compile(r"<[^>]*>|\[[^\]]*\]|\{[^}]*\}|\([^)]*\)|/[^/]*/|\b[A-Z]{2,}\b")  # tags, IPA, abbreviations
 MAX_SENSES, MAX_WORDS = 5, 10
+_VERSION = 2  # of the parser: a new one makes the cache stale
 
 
 class Lexicon:
@@ -75,7 +76,7 @@ def load_lexicon(base: str) -> Lexicon | None:
     index, data = Path(base + ".index"), Path(base + ".dict.dz")
     if not (index.is_file() and data.is_file()):
         return None
-    stamp = f"{index.resolve()}:{index.stat().st_size}:{index.stat().st_mtime_ns}:{MAX_SENSES}:{MAX_WORDS}:{_HEADWORD.pattern}{_BRACKETS.pattern}"
+    stamp = f"{index.resolve()}:{index.stat().st_size}:{index.stat().st_mtime_ns}:{MAX_SENSES}:{MAX_WORDS}:{_VERSION}:{_HEADWORD.pattern}{_BRACKETS.pattern}"
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "rag" / (
         "lexicon-" + hashlib.sha1(stamp.encode()).hexdigest()[:12] + ".pkl")
     if cache.is_file():
@@ -110,7 +111,7 @@ def _parse(index: Path, data: Path) -> dict[str, tuple[str, ...]]:
             if not body.strip() or body.startswith((" ", "\t")):
                 break  # examples, notes and cross references follow the translations
             for item in _BRACKETS.sub(" ", body).replace(";", ",").split(","):
-                item = item.strip()
+                item = " ".join(w for w in item.split() if not w.endswith("."))  # "Bahnhof Bhf.": no abbreviation
                 if _GERMAN_WORD.match(item) and item not in words and len(words) < MAX_WORDS:
                     words.append(item)
     return {k: tuple(v) for k, v in table.items() if v}

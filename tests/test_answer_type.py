@@ -77,6 +77,8 @@ def test_sentence_holds_an_answer(kind, sentence, question, ok):
 @pytest.mark.parametrize("question, subject", [
     ("What was the name of the anti-submarine destroyer that Kim boarded?", ("anti-submarine", "destroyer")),
     ("What is the name of the governor of Primorye?", ("governor",)),
+    ("What is the name of Kim Jong Un's armored train?", ("armored", "train")),  # not the possessor's
+    ("What is the name of the country's leader?", ("leader",)),
     ("What is the name of the university Kim was expected to visit?", ("university",)),
     ("Wie hieß der Zerstörer, an dessen Bord Kim ging?", ("zerstörer",)),
     ("Wie heißt die Tochter von Kim Jong Un?", ("tochter",)),

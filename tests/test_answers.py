@@ -62,6 +62,7 @@ def test_abstains_without_citations(assistant, question):
     "In which month of the summer did Shoigu visit North Korea?",  # "im Sommer" is no month
     "On which date will Putin visit North Korea?",  # "am Donnerstag" is no date (and another event)
     "Wie hoch sind die Kosten eines Su-57?",
+    "What is the name of Kim Jong Un's armored train?",  # "Kims gepanzerter Zug in den Bahnhof": no name
 ])
 def test_near_misses_abstain(assistant, question):
     a = assistant.ask(question)
@@ -75,8 +76,11 @@ def test_near_misses_abstain(assistant, question):
     ("What is the name of the airfield where Kim saw the bombers?", "Knewitschi", "000"),
     ("Which fighter jet models are built in Komsomolsk?", "Su-57", "000"),
     ("In welchem Monat wird Lawrow Nordkorea besuchen?", "Oktober", "001"),
+    ("How far did the two ballistic missiles North Korea fired before the summit fly?", "650 Kilometer", "003"),
 ])
 def test_typed_questions_quote_the_answer(assistant, question, needle, source):
+    """Also when the answer stands a few sentences after the best match, in the same passage, and adds a word
+    of the question that the best match lacks ("fly": "geflogen")."""
     a = assistant.ask(question)
     assert not a.abstained
     assert any(needle in c.quote and c.source.startswith(source) for c in a.citations), a.text

@@ -1,0 +1,51 @@
+"""The FreeDict reader, on a hand-made two-entry dictionary in dictd format."""
+
+import gzip
+
+from rag.lexicon import load_lexicon
+
+_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def _b64(n: int) -> str:
+    out = ""
+    while True:
+        out = _B64[n % 64] + out
+        n //= 64
+        if not n:
+            return out
+
+
+def _write(base, entries):
+    blob, index = b"", []
+    for head, body in entries:
+        data = body.encode()
+        index.append(f"{head}\t{_b64(len(blob))}\t{_b64(len(data))}")
+        blob += data
+    (base.parent / (base.name + ".index")).write_text("\n".join(index) + "\n", encoding="utf-8")
+    with gzip.open(base.parent / (base.name + ".dict.dz"), "wb") as f:
+        f.write(blob)
+
+
+def test_translations_skip_abbreviations_notes_and_examples(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    base = tmp_path / "eng-deu"
+    _write(base, [
+        ("station", "station /stˈeɪʃən/\nBahnhof <masc>Bhf.,  /bˌiːˌeɪtʃˈɛf/\n"
+                    '      "long-distance railway station"  - Fernbahnhof\n'),
+        ("station", "station /stˈeɪʃən/\nBahnstation <fem>, Station <fem> [transp.]\n   Note: Haltestelle\n"),
+        ("north korea", "north korea\nNordkorea <neut>\n"),
+    ])
+    lexicon = load_lexicon(str(base))
+    assert lexicon.translate("stations") == ("Bahnhof", "Bahnstation", "Station")  # plural found, no "Bhf."
+    assert lexicon.translate("north korea") == ("Nordkorea",)
+    assert lexicon.translate("hotel") == ()
+    assert lexicon.is_german_word("Bahnhofs") and lexicon.is_german_word("Hauptbahnhof")
+    load_lexicon.cache_clear()
+    assert load_lexicon(str(base)).table == lexicon.table  # read back from the cache
+    assert list((tmp_path / "cache" / "rag").glob("lexicon-*.pkl"))
+
+
+def test_no_dictionary_is_none(tmp_path):
+    assert load_lexicon(str(tmp_path / "missing")) is None
+    assert load_lexicon("") is None
