@@ -65,8 +65,8 @@ _COMPOUND = re.compile(r"(?:,|;|–|\s-)\s*(?:and\s+(?:\w+\s+)?(?:what|which|who
                        r"|und\s+(?:\w+\s+)?(?:wer|wen|wem|wo|wann|wie|was|welche\w*))\b", re.I)
 _GERMAN_ASK = re.compile(r"(?i)wie|wer|welche|was für|typ|modell|bezeichnung|namen?\s+(?:de[rsnm]|von)")
 _POSSESSOR = re.compile(r"(?:\b[A-Z][\w-]*\s+){0,3}\b[\w-]+['’]s\s+(?=\w)")
-_ENDS_NOUN = {"did", "does", "do", "is", "was", "were", "are", "has", "had", "have", "that", "which", "who", "can",
-              "will", "would", "could", "used", "where", "when", "in", "at", "on", "near", "with", "from", "to", "im",
+ENDS_NOUN = {"did", "does", "do", "is", "was", "were", "are", "has", "had", "have", "that", "which", "who", "can",
+              "will", "would", "could", "should", "might", "must", "used", "where", "when", "in", "at", "on", "near", "with", "from", "to", "im",
               "am", "beim", "aus", "bei", "nach", "zu", "für", "mit", "den", "dem", "ist", "war", "hat", "wird", "of",
               "des", "von", "they", "he", "she", "it", "we", "you", "er", "sie", "es", "wir"}
 _FUNCTION = {"of", "for", "by", "the", "a", "an", "des", "der", "die", "das", "von"}
@@ -120,7 +120,7 @@ def named(question: str) -> tuple[str, ...]:
         if m:
             phrase = next(g for g in m.groups() if g).split()
             english = not _GERMAN_ASK.match(m.group(0))  # there a capital starts a name ("North Korea's"): the end
-            cut = next((i for i, w in enumerate(phrase) if w.lower() in _ENDS_NOUN
+            cut = next((i for i, w in enumerate(phrase) if w.lower() in ENDS_NOUN
                         or (english and i and (w[:1].isupper() or w.endswith("ed")))), len(phrase))
             return tuple(w.lower() for w in phrase[:cut] or phrase[-1:] if w.lower() not in _FUNCTION and len(w) > 2)
     return ()

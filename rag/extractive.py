@@ -28,7 +28,8 @@ _WH = re.compile(r"\b(which|what|how many|how much|welche[rsnm]?|wie ?viel(?:e[n
 _CATEGORY = {"year", "day", "date", "city", "capital", "country", "place", "time", "month", "name", "person", "people",
              "kind", "type", "sort", "number", "jahr", "tag", "datum", "stadt", "hauptstadt", "land", "ort", "zeit",
              "monat", "art", "person", "personen", "zahl", "anzahl", "weekday", "wochentag", "times", "mal", "way", "weise",
-             "share", "percentage", "proportion", "amount", "anteil", "prozent", "jahre", "tage", "monate"}
+             "share", "percentage", "proportion", "amount", "anteil", "prozent", "jahre", "tage", "monate", "words", "worte",
+             "wörter"}
 FOCUS_BONUS = 0.3
 TYPE_BONUS = 1.0  # a sentence with the kind of answer asked for (a number for "how many")
 TYPE_NEAR = 0.75  # ...when it scores at least this share of the best match, or stands next to it
@@ -101,7 +102,7 @@ def focus_term(question: str, terms: dict) -> str | None:
     run = []
     for w in words(question[m.end():]):
         low = w.lower()
-        if run and re.search(r"(ed|ing)$", low):  # "which minister led ...": the verb ends the noun phrase
+        if run and (re.search(r"(ed|ing)$", low) or low in answer_type.ENDS_NOUN):  # "which minister led/could"
             break
         if low in terms or any(low in t.split() for t in terms):
             run.append(low)
@@ -147,6 +148,7 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
         found.append(hit)
         covers.append(cover)
         scores.append(cover + 0.5 * float(sim) + (FOCUS_BONUS if focus in hit else 0.0) + 0.03 / p.rank)
+    match = list(scores)  # how well each sentence matches, before the bonus for holding the asked kind
     if kind:  # the answer of the asked kind must stand in, or next to, a sentence that matches the question well
         top = int(np.argmax(scores))
         cutoff = TYPE_NEAR * scores[top]
@@ -159,8 +161,8 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
     chosen, covered = [best], set(found[best])
     main_answered = fits[best]
     for n, part in enumerate(parts if len(parts) > 1 else []):  # "..., and how far did they fly?": a quote each
-        j = _best_for(part, terms, found, texts, scores)
-        if j is not None and scores[j] >= ADD_RATIO * scores[best]:
+        j = _best_for(part, terms, found, texts, scores, chosen)
+        if j is not None and match[j] >= ADD_RATIO * match[best]:
             main_answered |= n == 0
             if j not in chosen and len(chosen) < max_sentences:
                 chosen.append(j)
@@ -193,18 +195,20 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
     return Extract(" ".join(f"{c.quote} [{c.marker}]" for c in cites), cites, confidence, False)
 
 
-def _best_for(part: str, terms: dict, found: list[set[str]], texts: list[str], scores: list[float]) -> int | None:
-    """The sentence that best answers one part of a compound question: most of its terms, and an answer of
-    the part's own kind ("how far": a distance)."""
+def _best_for(part: str, terms: dict, found: list[set[str]], texts: list[str], scores: list[float],
+              chosen: list[int]) -> int | None:
+    """The sentence that best answers one part of a compound question: most of its terms (not the category
+    nouns: "words", "year"), and an answer of the part's own kind ("how far": a distance). Ties go to a
+    sentence not quoted yet."""
     asked = word_set(part)
-    own = {t for t in terms if any(fold(w) in asked for w in t.split())}
+    own = {t for t in terms if t not in _CATEGORY and any(fold(w) in asked for w in t.split())}
     weight = sum(terms[t][1] for t in own)
     kind = answer_type.expected(part)
     score = [sum(terms[t][1] for t in hit & own) / weight if weight and answer_type.holds(kind, text, part) else 0.0
              for hit, text in zip(found, texts)]
     if not score:
         return None
-    j = max(range(len(score)), key=lambda i: (score[i], scores[i]))  # ties: the better match to the whole question
+    j = max(range(len(score)), key=lambda i: (score[i], i not in chosen, scores[i]))
     return j if score[j] >= PART_COVER else None
 
 

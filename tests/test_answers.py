@@ -113,12 +113,19 @@ def test_a_pronoun_sentence_comes_with_its_antecedent(assistant):
                                                   "Kurzstreckenraketen.", "Beide seien rund 650 Kilometer weit geflogen."]
 
 
-def test_compound_question_quotes_each_part(assistant):
-    a = assistant.ask("What did Putin tell Kim when he welcomed him, and how many seconds did the handshake last?")
+@pytest.mark.parametrize("question", [
+    "What did Putin tell Kim when he welcomed him, and how many seconds did the handshake last?",
+    "How many seconds did the handshake last, and what were Putin's first words of greeting?",  # "words": a kind
+])
+def test_compound_question_quotes_each_part(assistant, question):
+    a = assistant.ask(question)
     quotes = [c.quote for c in a.citations]
     assert any("Ich freue mich, Sie zu sehen" in q for q in quotes), a.text
     assert any("40-sekündigen" in q for q in quotes), a.text
     assert len(set(quotes)) == len(quotes)  # each sentence quoted once
+
+
+def test_compound_part_fits_max_sentences(assistant):
     from rag.extractive import extract_answer
     two = "Which bombers did Kim inspect, and what did Putin say when he welcomed him?"
     one = extract_answer(two, assistant.retrieve(two, top_k=5), assistant.lexical, assistant.wire, max_sentences=1)
