@@ -80,9 +80,9 @@ _QUESTIONS = [
     ("age", re.compile(r"\bhow old\b|\bwie alt\b|\bwhat age\b|\bin welchem alter\b", re.I)),
     ("distance", re.compile(r"\bhow far\b|\bwie weit\b|\bwhat distance\b|\bwelche (strecke|entfernung|distanz)\b"
                             r"|\bhow long is the (route|journey|trip|distance|line|railway)\b"
-                            r"|\breichweite\b|\bthe range of\b|\bwhat range\b", re.I)),
+                            r"|\breichweite\b|\bthe (maximum |max\.? |effective |operational )?range of\b|\bwhat range\b", re.I)),
     ("duration", re.compile(r"\bhow long\b|\bwie lange?\b|\bfor how many (hours|days|weeks|months|years)\b", re.I)),
-    ("date", re.compile(r"\b(what|which|exact) date\b|\bdatum\b", re.I)),
+    ("date", re.compile(r"\b(what|which|exact) dates?\b|\bdatum\b|\bwelche[nm]? daten\b", re.I)),
     ("month", re.compile(r"\b(what|which) month\b|\bwelche[mnrs]? monat\b", re.I)),
     ("year", re.compile(r"\b(what|which) year\b|\bwelche[mnrs]? jahr\b", re.I)),
     ("clock", re.compile(r"\b(what|exact) time\b|\bum wie ?viel uhr\b|\buhrzeit\b", re.I)),

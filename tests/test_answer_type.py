@@ -17,6 +17,8 @@ from rag import answer_type
     ("In welchem Monat reist Lawrow?", "month"),
     ("On what exact date will Putin travel?", "date"),
     ("An welchem Datum reist Putin?", "date"),
+    ("On which dates did the satellite launches fail?", "date"),
+    ("What is the maximum range of the Kinzhal?", "distance"),
     ("At what exact time did the missiles fly?", "clock"),
     ("Seit wann ist Kim in Russland?", "time"),
     ("Wie hoch sind die Kosten für einen Su-57?", "money"),
