@@ -114,7 +114,8 @@ class Lexical:
         self.by_lemma: dict[str, set[str]] = {}
         for t in texts:
             for w in words(t):
-                self.by_lemma.setdefault(lemma(w), set()).add(fold(w))
+                if fold(w) not in stopwords() and lemma(w) not in stopwords():  # hatte is no form of "hold"
+                    self.by_lemma.setdefault(lemma(w), set()).add(fold(w))
         self._idf: dict[str, float] = {}
         self._seen: dict[tuple[str, ...], frozenset[str]] = {}
 

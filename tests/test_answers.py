@@ -102,9 +102,10 @@ def test_names_the_articles_never_use(assistant, question, missing):
 
 def test_inflected_forms_meet():
     from rag.lexical import Lexical
-    lex = Lexical(["Beide seien rund 650 Kilometer weit geflogen.", "Putin hieß Kim willkommen."])
+    lex = Lexical(["Beide seien rund 650 Kilometer weit geflogen.", "Putin hieß Kim willkommen.", "Er hatte Zeit."])
     assert fold("geflogen") in lex.matching_words(("fly", "fliegen"))  # an irregular participle
     assert fold("hieß") in lex.matching_words(("heißen",))
+    assert "hatte" not in lex.matching_words(("hold", "haben"))  # function words stay out of it
 
 
 def test_a_pronoun_sentence_comes_with_its_antecedent(assistant):
