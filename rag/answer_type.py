@@ -64,7 +64,7 @@ _WHO_ROLE = re.compile(r"\b(?:who|wer) (?:is|was|ist|war) (?:the|der|die) ((?:[\
 _COMPOUND = re.compile(r"(?:,|;|–|\s-)\s*(?:and\s+(?:\w+\s+)?(?:what|which|who|whom|where|when|how)"
                        r"|und\s+(?:\w+\s+)?(?:wer|wen|wem|wo|wann|wie|was|welche\w*))\b", re.I)
 _GERMAN_ASK = re.compile(r"(?i)wie|wer|welche|was für|typ|modell|bezeichnung|namen?\s+(?:de[rsnm]|von)")
-_POSSESSOR = re.compile(r"(?:\b[A-Z][\w-]*\s+){0,3}\b[\w-]+['’]s\s+(?=\w)")
+_POSSESSOR = re.compile(r"(\bnames? of\s+(?:the\s+)?)(?:(?-i:[A-Z])[\w-]*\s+){0,3}[\w-]+['’]s?\s+(?=\w)", re.I)
 ENDS_NOUN = {"did", "does", "do", "is", "was", "were", "are", "has", "had", "have", "that", "which", "who", "can",
               "will", "would", "could", "should", "might", "must", "used", "where", "when", "in", "at", "on", "near", "with", "from", "to", "im",
               "am", "beim", "aus", "bei", "nach", "zu", "für", "mit", "den", "dem", "ist", "war", "hat", "wird", "of",
@@ -82,7 +82,7 @@ _QUESTIONS = [
                             r"|\bhow long is the (route|journey|trip|distance|line|railway)\b"
                             r"|\breichweite\b|\bthe (maximum |max\.? |effective |operational )?range of\b|\bwhat range\b", re.I)),
     ("duration", re.compile(r"\bhow long\b|\bwie lange?\b|\bfor how many (hours|days|weeks|months|years)\b", re.I)),
-    ("date", re.compile(r"\b(what|which|exact) dates?\b|\bdatum\b|\bwelche[nm]? daten\b", re.I)),
+    ("date", re.compile(r"\b(what|which|exact) dates?\b|\bdatum\b", re.I)),
     ("month", re.compile(r"\b(what|which) month\b|\bwelche[mnrs]? monat\b", re.I)),
     ("year", re.compile(r"\b(what|which) year\b|\bwelche[mnrs]? jahr\b", re.I)),
     ("clock", re.compile(r"\b(what|exact) time\b|\bum wie ?viel uhr\b|\buhrzeit\b", re.I)),
@@ -114,7 +114,7 @@ def expected(question: str) -> str | None:
 def named(question: str) -> tuple[str, ...]:
     """The words of the thing whose name is asked for: "What is the name of the governor ..." -> (governor,),
     "Who is the head of the munitions industry?" -> (head,), "Welchen Drohnentyp" -> (drohnen,)."""
-    question = _POSSESSOR.sub("", question)  # "the name of Kim Jong Un's train": the train's name
+    question = _POSSESSOR.sub(r"\1", question)  # "the name of Kim Jong Un's train": the train's name
     for pattern in (_NAME_OF, _MODEL_OF, _WHO_ROLE):
         m = pattern.search(question)
         if m:
@@ -137,7 +137,8 @@ def has_name_near(tokens: list[str], anchors: set[int], is_word: Callable[[str],
     """A capitalised word that no dictionary knows and the question does not contain, up to two words before
     or three after an anchor ("Gouverneur Oleg Koschemjako", "Schaposchnikow, eines Zerstörers"): the name
     asked for. Sentence starts, and names the question gives (also as genitive: "Kims Zug"), are skipped."""
-    return any(i and tok[:1].isupper() and len(tok) > 2 and not {fold(tok), fold(tok[:-1])} & asked and not is_word(tok)
+    return any(i and tok[:1].isupper() and len(tok) > 2 and not {fold(tok), fold(tok.removesuffix("s"))} & asked
+               and not is_word(tok)
                and any(-2 <= i - a <= 3 for a in anchors) for i, tok in enumerate(tokens))
 
 

@@ -7,7 +7,7 @@ question word that the corpus never uses in any spelling or translation ("footba
 unknown name) weighs most: it usually names what the articles do not talk about. A question that wants a
 number, a time or a name (``answer_type``) abstains when no well-matching sentence holds one. A sentence
 that opens with a pronoun ("Beide seien 650 Kilometer weit geflogen") also counts its predecessor's words and
-is quoted with it.
+is quoted with it, within ``max_sentences``.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ NAME_WEIGHT = 6.0  # a name of several words the articles never use together
 # "Beide seien 650 Kilometer weit geflogen.": a sentence opening with a pronoun also has its predecessor's words
 _ANAPHOR = frozenset("er sie es ihr ihm ihn ihnen beide beiden diese dieser dieses diesem diesen dies dort dabei damit "
                      "dazu darunter davon dafür demnach".split())
-PART_COVER = 0.5  # the second part of a compound question gets its own quote when one covers this share of it
+PART_COVER = 0.5  # each part of a compound question gets its own quote when one covers this share of it
 
 
 @dataclass(frozen=True)
@@ -80,11 +80,12 @@ def missing_names(question: str, terms: dict, lexical: Lexical) -> list[str]:
     occur, apart): a person the articles do not mention."""
     runs, run = [], []
     tokens = words(question)
-    noun = lexical.lexicon.is_german_word if lexical.lexicon and is_german(question) else lambda w: False
+    noun = lexical.lexicon.is_german_word if lexical.lexicon else lambda w: False
+    german = is_german(question)
     for i, w in enumerate(tokens + [""]):
-        low = w.lower()  # a name: capitalised, not sentence-initial, its own translation (Xi), no German noun
+        low = w.lower()  # a name: capitalised, not sentence-initial, its own translation, no German noun ("Admiral")
         name = (i > 0 and w[:1].isupper() and low in terms and {fold(f) for f in terms[low][0]} == {fold(low)}
-                and not noun(w))
+                and (len(w) <= 3 and not german or not noun(w)))  # "Xi" is a Greek letter in the dictionary
         if name:
             run.append(w)
         else:
@@ -149,21 +150,23 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
         covers.append(cover)
         scores.append(cover + 0.5 * float(sim) + (FOCUS_BONUS if focus in hit else 0.0) + 0.03 / p.rank)
     match = list(scores)  # how well each sentence matches, before the bonus for holding the asked kind
+    kind_ok = list(fits)
     if kind:  # the answer of the asked kind must stand in, or next to, a sentence that matches the question well
         top = int(np.argmax(scores))
         cutoff = TYPE_NEAR * scores[top]
         for j, ok in enumerate(fits):
-            completes = candidates[j][0] is candidates[top][0] and bool(found[j] - found[top])
+            completes = (candidates[j][0] is candidates[top][0] and abs(candidates[j][1] - candidates[top][1]) <= 3
+                         and bool(found[j] - found[top]))  # adds a question word, a few sentences away
             fits[j] = ok and (scores[j] >= cutoff or _adjacent(candidates[j], candidates[top]) or completes)
             scores[j] += TYPE_BONUS if fits[j] else 0.0
     order = list(np.argsort(-np.array(scores), kind="stable"))
     best = order[0]
     chosen, covered = [best], set(found[best])
-    main_answered = fits[best]
+    main_answered = fits[best] if len(parts) == 1 or not kind else False
     for n, part in enumerate(parts if len(parts) > 1 else []):  # "..., and how far did they fly?": a quote each
-        j = _best_for(part, terms, found, texts, scores, chosen)
+        j = _best_for(part, terms, found, texts, scores, chosen, kind_ok if n == 0 else None)
         if j is not None and match[j] >= ADD_RATIO * match[best]:
-            main_answered |= n == 0
+            main_answered |= n == 0  # the first part decides, with its own kind and name checks
             if j not in chosen and len(chosen) < max_sentences:
                 chosen.append(j)
                 covered |= found[j]
@@ -196,16 +199,17 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
 
 
 def _best_for(part: str, terms: dict, found: list[set[str]], texts: list[str], scores: list[float],
-              chosen: list[int]) -> int | None:
+              chosen: list[int], allowed: list[bool] | None = None) -> int | None:
     """The sentence that best answers one part of a compound question: most of its terms (not the category
-    nouns: "words", "year"), and an answer of the part's own kind ("how far": a distance). Ties go to a
-    sentence not quoted yet."""
+    nouns: "words", "year"), and an answer of the part's own kind ("how far": a distance), among the
+    ``allowed`` sentences (the first part's name and focus checks). Ties go to a sentence not quoted yet."""
     asked = word_set(part)
     own = {t for t in terms if t not in _CATEGORY and any(fold(w) in asked for w in t.split())}
     weight = sum(terms[t][1] for t in own)
     kind = answer_type.expected(part)
-    score = [sum(terms[t][1] for t in hit & own) / weight if weight and answer_type.holds(kind, text, part) else 0.0
-             for hit, text in zip(found, texts)]
+    score = [sum(terms[t][1] for t in hit & own) / weight
+             if weight and answer_type.holds(kind, text, part) and (allowed is None or allowed[i]) else 0.0
+             for i, (hit, text) in enumerate(zip(found, texts))]
     if not score:
         return None
     j = max(range(len(score)), key=lambda i: (score[i], i not in chosen, scores[i]))
@@ -232,13 +236,20 @@ def _name_check(question: str, focus: str | None, terms: dict, lexical: Lexical)
 
 
 def _antecedent(candidates: list[tuple[Passage, int, str]], j: int) -> int | None:
-    """The candidate before one that opens with a pronoun ("Beide seien ...", not "Beide Länder ..."), if any."""
+    """The candidate before one that opens with a pronoun ("Beide seien ...", not "Beide Länder ..."), if any:
+    the sentence ending just before it in its article (perhaps in another passage), or its passage's previous
+    sentence where that was kept from another article (wire copy)."""
     p, i, text = candidates[j]
     first = words(text[:30])[:2]
-    if not i or len(first) < 2 or first[0].lower() not in _ANAPHOR or first[1][:1].isupper():
+    if len(first) < 2 or first[0].lower() not in _ANAPHOR or first[1][:1].isupper():
         return None
-    previous = normalize(p.chunk.sentence_texts[i - 1])
-    return next((k for k, (_, _, t) in enumerate(candidates) if normalize(t) == previous), None)
+    start = p.chunk.sentences[i][0]
+    found = next((k for k, (q, n, _) in enumerate(candidates)
+                  if q.chunk.source == p.chunk.source and 0 <= start - q.chunk.sentences[n][1] <= 4), None)
+    if found is None and i:
+        previous = normalize(p.chunk.sentence_texts[i - 1])
+        found = next((k for k, (_, _, t) in enumerate(candidates) if normalize(t) == previous), None)
+    return found
 
 
 def _adjacent(a: tuple[Passage, int, str], b: tuple[Passage, int, str]) -> bool:

@@ -80,12 +80,10 @@ def word_set(text: str) -> set[str]:
 @lru_cache(maxsize=65536)
 def lemma(word: str) -> str:
     """The folded dictionary form of a German word (geflogen -> fliegen, hieß -> heißen), so that inflected
-    and irregular forms meet; the folded word itself when simplemma is missing or does not know it."""
-    try:
-        import simplemma
-    except ImportError:
-        return fold(word)
-    return fold(simplemma.lemmatize(word, lang="de"))
+    and irregular forms meet; the folded word itself when simplemma does not know it."""
+    import simplemma
+
+    return fold(simplemma.lemmatize(word, lang="de")) if word.strip() else ""
 
 
 def content_terms(question: str) -> list[str]:
@@ -169,7 +167,8 @@ class Lexical:
     def matching_words(self, forms: tuple[str, ...]) -> frozenset[str]:
         """The corpus words (folded) that a term matches in any spelling; cached, so a sentence check is a set test."""
         if forms not in self._seen:
-            inflected = (w for f in forms for key in {lemma(f), fold(f)} for w in self.by_lemma.get(key, ()))
+            german = forms[1:] if len(forms) > 1 else forms  # an English word and its translations: not the word
+            inflected = (w for f in german for key in {lemma(f), fold(f)} for w in self.by_lemma.get(key, ()))
             self._seen[forms] = frozenset(w for w in self.vocabulary if term_found(forms, {w})).union(inflected)
         return self._seen[forms]
 

@@ -19,6 +19,7 @@ from rag import answer_type
     ("An welchem Datum reist Putin?", "date"),
     ("On which dates did the satellite launches fail?", "date"),
     ("What is the maximum range of the Kinzhal?", "distance"),
+    ("Welche Daten sammelt der Satellit?", None),  # data, not dates
     ("At what exact time did the missiles fly?", "clock"),
     ("Seit wann ist Kim in Russland?", "time"),
     ("Wie hoch sind die Kosten für einen Su-57?", "money"),
@@ -81,6 +82,7 @@ def test_sentence_holds_an_answer(kind, sentence, question, ok):
     ("What is the name of the governor of Primorye?", ("governor",)),
     ("What is the name of Kim Jong Un's armored train?", ("armored", "train")),  # not the possessor's
     ("What is the name of the country's leader?", ("leader",)),
+    ("What is the name of the ship Kim's delegation boarded?", ("ship",)),  # a possessor further on stays
     ("What is the name of the university Kim was expected to visit?", ("university",)),
     ("Wie hieß der Zerstörer, an dessen Bord Kim ging?", ("zerstörer",)),
     ("Wie heißt die Tochter von Kim Jong Un?", ("tochter",)),

@@ -94,6 +94,7 @@ def test_typed_questions_quote_the_answer(assistant, question, needle, source):
     ("What did Sergei Lavrov announce?", []),  # "Sergej Lawrow"
     ("Which bombers did Kim inspect near North Korea?", []),  # translated words are no name
     ("What did President Xi Jinping say about the summit?", ["Xi Jinping"]),  # Xi, a Greek letter, is a name too
+    ("Who is Admiral Nikolai Yevmenov?", []),  # a title is no part of the name
 ])
 def test_names_the_articles_never_use(assistant, question, missing):
     from rag.extractive import missing_names, term_weights
@@ -137,6 +138,7 @@ def test_compound_part_fits_max_sentences(assistant):
     "How much does a Tu-160 bomber cost, and how old is Shoigu?",  # neither part has its kind of answer
     "How old is Shoigu, and what did the Su-57 cost?",
     "In which month did Shoigu travel to North Korea, and whom did he meet there?",  # the first part has no month
+    "How many people died, and how far did the missiles fly?",  # the second part alone is answered
 ])
 def test_compound_near_miss_abstains(assistant, question):
     a = assistant.ask(question)
