@@ -66,9 +66,9 @@ _COMPOUND = re.compile(r"(?:,|;|–|\s-)\s*(?:and\s+(?:\w+\s+)?(?:what|which|who
 _GERMAN_ASK = re.compile(r"(?i)wie|wer|welche|was für|typ|modell|bezeichnung|namen?\s+(?:de[rsnm]|von)")
 _POSSESSOR = re.compile(r"(\bnames? of\s+(?:the\s+)?)(?:(?-i:[A-Z])[\w-]*\s+){0,3}[\w-]+['’]s?\s+(?=\w)", re.I)
 ENDS_NOUN = {"did", "does", "do", "is", "was", "were", "are", "has", "had", "have", "that", "which", "who", "can",
-              "will", "would", "could", "should", "might", "must", "used", "where", "when", "in", "at", "on", "near", "with", "from", "to", "im",
-              "am", "beim", "aus", "bei", "nach", "zu", "für", "mit", "den", "dem", "ist", "war", "hat", "wird", "of",
-              "des", "von", "they", "he", "she", "it", "we", "you", "er", "sie", "es", "wir"}
+             "will", "would", "could", "should", "might", "must", "used", "where", "when", "in", "at", "on", "near",
+             "with", "from", "to", "im", "am", "beim", "aus", "bei", "nach", "zu", "für", "mit", "den", "dem", "ist",
+             "war", "hat", "wird", "of", "des", "von", "they", "he", "she", "it", "we", "you", "er", "sie", "es", "wir"}
 _FUNCTION = {"of", "for", "by", "the", "a", "an", "des", "der", "die", "das", "von"}
 _QUESTIONS = [
     ("name", re.compile(r"\bby name\b|\bnamentlich\b", re.I)),

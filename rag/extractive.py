@@ -162,7 +162,7 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
     order = list(np.argsort(-np.array(scores), kind="stable"))
     best = order[0]
     chosen, covered = [best], set(found[best])
-    main_answered = fits[best] if len(parts) == 1 or not kind else False
+    main_answered = fits[best] and (len(parts) == 1 or not kind)  # else the first part's quote decides
     for n, part in enumerate(parts if len(parts) > 1 else []):  # "..., and how far did they fly?": a quote each
         j = _best_for(part, terms, found, texts, scores, chosen, kind_ok if n == 0 else None)
         if j is not None and match[j] >= ADD_RATIO * match[best]:
@@ -243,9 +243,7 @@ def _antecedent(candidates: list[tuple[Passage, int, str]], j: int) -> int | Non
     first = words(text[:30])[:2]
     if len(first) < 2 or first[0].lower() not in _ANAPHOR or first[1][:1].isupper():
         return None
-    start = p.chunk.sentences[i][0]
-    found = next((k for k, (q, n, _) in enumerate(candidates)
-                  if q.chunk.source == p.chunk.source and 0 <= start - q.chunk.sentences[n][1] <= 4), None)
+    found = next((k for k, other in enumerate(candidates) if _follows(candidates[j], other)), None)
     if found is None and i:
         previous = normalize(p.chunk.sentence_texts[i - 1])
         found = next((k for k, (_, _, t) in enumerate(candidates) if normalize(t) == previous), None)
@@ -255,11 +253,13 @@ def _antecedent(candidates: list[tuple[Passage, int, str]], j: int) -> int | Non
 def _adjacent(a: tuple[Passage, int, str], b: tuple[Passage, int, str]) -> bool:
     """Neighbouring sentences of one article ("... fired two missiles." "Both flew 650 km."), even when
     chunk overlap put them in different passages."""
+    return _follows(a, b) or _follows(b, a)
+
+
+def _follows(a: tuple[Passage, int, str], b: tuple[Passage, int, str]) -> bool:
+    """Whether sentence ``a`` starts right where sentence ``b`` of the same article ends."""
     (pa, ia, _), (pb, ib, _) = a, b
-    if pa.chunk.source != pb.chunk.source:
-        return False
-    (sa, ea), (sb, eb) = pa.chunk.sentences[ia], pb.chunk.sentences[ib]
-    return 0 <= sb - ea <= 4 or 0 <= sa - eb <= 4
+    return pa.chunk.source == pb.chunk.source and 0 <= pa.chunk.sentences[ia][0] - pb.chunk.sentences[ib][1] <= 4
 
 
 def _candidates(passages: list[Passage], wire: WireCopy | None) -> list[tuple[Passage, int, str]]:

@@ -110,10 +110,10 @@ class Lexical:
         self.doc_tokens = [[p for w in words(t) for p in fold(w).split("-") if p] for t in texts]
         self.vocabulary = set().union(*self.doc_words) if self.doc_words else set()
         self.by_lemma: dict[str, set[str]] = {}
-        for t in texts:
-            for w in words(t):
-                if fold(w) not in stopwords() and lemma(w) not in stopwords():  # hatte is no form of "hold"
-                    self.by_lemma.setdefault(lemma(w), set()).add(fold(w))
+        for w in {w for t in texts for w in words(t)}:
+            folded, base = fold(w), lemma(w)
+            if folded not in stopwords() and base not in stopwords():  # hatte is no form of "hold"
+                self.by_lemma.setdefault(base, set()).add(folded)
         self._idf: dict[str, float] = {}
         self._seen: dict[tuple[str, ...], frozenset[str]] = {}
 
