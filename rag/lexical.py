@@ -67,13 +67,15 @@ def words(text: str) -> list[str]:
 
 
 def word_set(text: str) -> set[str]:
-    """The folded words of a text, hyphenated ones also by their parts ("US-Außenministeriums": us, ...)."""
+    """The folded words of a text, hyphenated ones also by their parts ("US-Außenministeriums": us, ...) and
+    written as one word (Kreml-Sprecher meets Kremlsprecher)."""
     out = set()
     for w in words(text):
         f = fold(w)
         out.add(f)
         if "-" in f:
             out.update(p for p in f.split("-") if len(p) > 1)
+            out.add(f.replace("-", ""))
     return out
 
 
@@ -189,6 +191,9 @@ class Lexical:
         return math.log((self.n_docs + 1) / (df + 1)) + 1.0
 
 
+ENDING = 3  # letters the shorter word may have past a shared stem: an ending, not a new word
+
+
 def _matches(term: str, word: str) -> bool:
     """Folded term meets folded word: same word, a shared stem of 5+ letters, or a compound containing it."""
     if term == word:
@@ -197,7 +202,8 @@ def _matches(term: str, word: str) -> bool:
         term = term[2:]
     if len(term) < 4 or len(word) < 4:
         return False
-    if (len(term) >= 5 and term in word) or word.endswith(term):  # German compounds end in their head noun
+    if (len(term) >= 5 and term in word) or word.endswith(term) or (len(word) >= 6 and term.endswith(word)):
+        # German compounds end in their head noun, on either side (Kremlsprecher ~ Sprecher)
         return True
     n = 0
     for a, b in zip(term, word):
@@ -205,7 +211,8 @@ def _matches(term: str, word: str) -> bool:
             break
         n += 1
     shorter = min(len(term), len(word))
-    return n >= max(min(5, shorter), 0.6 * shorter) or (n >= 4 and shorter <= 5)
+    # a stem and an ending, not a stem and another word (interessanten does not meet Interessenvertreter)
+    return n >= max(min(5, shorter), 0.6 * shorter) and shorter - n <= ENDING
 
 
 def term_found(forms: tuple[str, ...], text_words: set[str]) -> bool:

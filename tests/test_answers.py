@@ -101,6 +101,18 @@ def test_names_the_articles_never_use(assistant, question, missing):
     assert missing_names(question, term_weights(question, assistant.lexical), assistant.lexical) == missing
 
 
+@pytest.mark.parametrize("term,word,meet", [
+    ("Kampfjets", "Kampfjet", True), ("inspizieren", "inspizierte", True), ("Bombenflugzeuge", "Bombenflugzeugen", True),
+    ("Raketensystem", "Hyperschallraketensystem", True),  # a compound ends in its head noun
+    ("Kremlsprecher", "Sprecher", True), ("abfeuerte", "feuerte", True),  # ...on either side
+    ("Kremlsprecher", "Kreml-Sprecher", True),  # hyphenated or written as one word
+    ("Interessenvertreter", "interessanten", False), ("model", "modernsten", False),  # a stem plus another word
+])
+def test_word_matching(term, word, meet):
+    from rag.lexical import term_found, word_set
+    assert term_found((term,), word_set(word)) is meet
+
+
 def test_inflected_forms_meet():
     from rag.lexical import Lexical
     lex = Lexical(["Beide seien rund 650 Kilometer weit geflogen.", "Putin hieß Kim willkommen.", "Er hatte Zeit."])
