@@ -191,7 +191,7 @@ class Lexical:
         return math.log((self.n_docs + 1) / (df + 1)) + 1.0
 
 
-ENDING = 3  # letters the shorter word may have past a shared stem: an ending, not a new word
+ENDING = 4  # letters the shorter word may have past a shared stem: an ending, not a new word
 
 
 def _matches(term: str, word: str) -> bool:

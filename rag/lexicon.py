@@ -50,7 +50,7 @@ class Lexicon:
         t = token.lower().rsplit("-", 1)[-1]  # Kreml-Chef: its last part
         if any(t.removesuffix(end) in self.german for end in ("", "s", "es", "n", "en", "e", "er", "ern")):
             return True
-        return any(t[i:] in self.german for i in range(3, len(t) - 4))
+        return any(t[i:] in self.german for i in range(4, len(t) - 4))  # not Kin+schal: a name
 
 
 def _lemmas(w: str) -> list[str]:

@@ -74,6 +74,7 @@ def test_near_misses_abstain(assistant, question):
     ("How many kamikaze drones did Kim get from the governor?", "fünf", "002"),
     ("Wie viele Kilometer ist Wostotschny von Moskau entfernt?", "8000 Kilometer", "002"),
     ("What is the name of the airfield where Kim saw the bombers?", "Knewitschi", "000"),
+    ("What is the name of the hypersonic missile system that Kim got to see?", "Kinschal", "000"),  # no Kin+Schal
     ("Which fighter jet models are built in Komsomolsk?", "Su-57", "000"),
     ("In welchem Monat wird Lawrow Nordkorea besuchen?", "Oktober", "001"),
     ("How far did the two ballistic missiles North Korea fired before the summit fly?", "650 Kilometer", "003"),
@@ -104,6 +105,7 @@ def test_names_the_articles_never_use(assistant, question, missing):
 @pytest.mark.parametrize("term,word,meet", [
     ("Kampfjets", "Kampfjet", True), ("inspizieren", "inspizierte", True), ("Bombenflugzeuge", "Bombenflugzeugen", True),
     ("Raketensystem", "Hyperschallraketensystem", True),  # a compound ends in its head noun
+    ("hypersonic", "Hyperschallraketensystem", True),  # a cognate's stem
     ("Kremlsprecher", "Sprecher", True), ("abfeuerte", "feuerte", True),  # ...on either side
     ("Kremlsprecher", "Kreml-Sprecher", True),  # hyphenated or written as one word
     ("Interessenvertreter", "interessanten", False), ("model", "modernsten", False),  # a stem plus another word
