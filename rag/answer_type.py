@@ -126,6 +126,22 @@ def named(question: str) -> tuple[str, ...]:
     return ()
 
 
+def owner(question: str) -> str | None:
+    """The noun a role asked about belongs to ("the head of the Russian navy" -> navy): the answer's name can
+    stand next to it instead ("Marinechef Nikolai Jewmenow") when the role word itself is not translated."""
+    role = named(question)
+    m = role and re.search(rf"\b{re.escape(role[-1])}\w*\s+(?:of|des|der|von)\s+(?:the\s+)?([^,?.;]*)", question, re.I)
+    if not m:
+        return None
+    phrase = []
+    for w in m.group(1).split():
+        if w.lower() in ENDS_NOUN:
+            break
+        phrase.append(w)
+    nouns = [w for w in phrase if not re.search(r"['’]s?$", w)]  # "North Korea's munitions industry": industry
+    return nouns[-1].lower() if nouns else None
+
+
 def parts(question: str) -> list[str]:
     """Two questions in one ("How many missiles ..., and how far did they fly?") -> both; each part wants its
     own quote, and the kind of one part cannot veto a quote that answers the other."""

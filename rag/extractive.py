@@ -222,7 +222,7 @@ def _name_check(question: str, focus: str | None, terms: dict, lexical: Lexical)
     if not subjects or not lexical.lexicon:
         return None
     wanted = set()
-    for subject in subjects:
+    for subject in subjects + tuple(filter(None, [answer_type.owner(question)])):
         forms = terms[subject][0] if subject in terms else next(iter(lexical.expand(subject).values()), (subject,))
         wanted |= lexical.matching_words(forms)
     asked = word_set(question)

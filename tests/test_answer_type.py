@@ -102,6 +102,17 @@ def test_named_subject(question, subject):
     assert answer_type.named(question) == subject
 
 
+@pytest.mark.parametrize("question, owner", [
+    ("Who is the head of the Russian navy who walked Kim through the warship?", "navy"),
+    ("Who is the head of North Korea's munitions industry?", "industry"),  # past the possessor
+    ("Wer ist der Chef der russischen Marine?", "marine"),
+    ("What is the name of the airfield where Kim saw the bombers?", None),
+    ("Which bombers did Kim inspect?", None),
+])
+def test_owner_of_a_role(question, owner):
+    assert answer_type.owner(question) == owner
+
+
 def test_name_near_its_anchor():
     known = {"gouverneur", "der", "region", "nach", "angaben", "von", "schenkte"}.__contains__
     tokens = "Nach Angaben von Tass schenkte der Gouverneur Oleg Koschemjako Kim Drohnen".split()

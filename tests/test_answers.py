@@ -75,6 +75,7 @@ def test_near_misses_abstain(assistant, question):
     ("Wie viele Kilometer ist Wostotschny von Moskau entfernt?", "8000 Kilometer", "002"),
     ("What is the name of the airfield where Kim saw the bombers?", "Knewitschi", "000"),
     ("What is the name of the hypersonic missile system that Kim got to see?", "Kinschal", "000"),  # no Kin+Schal
+    ("Who is the head of the Russian navy?", "Jewmenow", "000"),  # "Marinechef Nikolai Jewmenow": by the navy
     ("Which fighter jet models are built in Komsomolsk?", "Su-57", "000"),
     ("In welchem Monat wird Lawrow Nordkorea besuchen?", "Oktober", "001"),
     ("How far did the two ballistic missiles North Korea fired before the summit fly?", "650 Kilometer", "003"),
