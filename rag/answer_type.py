@@ -1,6 +1,6 @@
 """What kind of answer a question asks for, and whether a sentence holds one.
 
-"How many", "when", "how old", "how far", "how much did it cost": such a question is answered only by a
+"How many", "when", "how old", "how far", "how fast", "how much did it cost": such a question is answered only by a
 sentence with a number, a time, an age, a distance or a sum of money in it that the question does not
 already contain. A sentence that merely repeats the question's words is no answer, and that is what tells a
 near miss ("How many people live in Komsomolsk?") from an answerable question without a model. English and
@@ -34,6 +34,9 @@ _ANSWERS = {
     "distance": re.compile(rf"\b{_NUM}{_SCALE}(?:\s+|(?<=\d))-?{_DISTANCE_UNIT}", re.I),
     "duration": re.compile(rf"\b{_NUM}{_SCALE}[\s-]+{_TIME_UNIT}|\b\d+-(sekünd|minüt|stünd|tägig|wöchig|monatig|jährig)"
                            rf"|\b{_NUM}(?:\s+|(?<=\d))-?{_DISTANCE_UNIT}|\b(stundenlang|tagelang|jahrelang|jahrzehntelang)\b", re.I),
+    "speed": re.compile(rf"\b{_NUM}{_SCALE}\s*(?:km/h|kmh|mph|m/s|stundenkilometer\w*|knoten|knots"
+                        rf"|(?:kilomet(?:er|re)n?|meilen|miles?|met(?:er|re)n?) (?:pro|per|je|an) (?:stunde|hour|sekunde|second))"
+                        rf"|\bmach\s*\d|schallgeschwindigkeit", re.I),
     "time": re.compile(rf"\b({_MONTHS}|{_DAYS}|heute|gestern|morgen|vorgestern|übermorgen|today|yesterday|tomorrow"
                        rf"|uhr|o'clock|frühjahr|frühling|sommer|herbst|winter|spring|summer|autumn|fall)\b"
                        rf"|\b\d{{1,2}}\.\s*\d{{1,2}}\.|{_YEAR}|\b\d{{1,2}}:\d{{2}}\b|\bvor\s+\w+\s+{_TIME_UNIT}"
@@ -78,6 +81,8 @@ _QUESTIONS = [
                          r"|\b(what|how high) (is|was|are|were) the (price|cost)|\bwhat (did|does|do|will)\b.*\bcosts?\b|\bhow expensive\b|\bwie teuer\b"
                          r"|\bwie hoch (ist|sind|war|waren) (die|der) (kosten|preis)", re.I)),
     ("age", re.compile(r"\bhow old\b|\bwie alt\b|\bwhat age\b|\bin welchem alter\b", re.I)),
+    ("speed", re.compile(r"\bhow fast\b|\bwie schnell\b|\b(?:top|maximum|max\.?|cruising) speed\b|\b(?:what|which) speed\b"
+                         r"|\bspeed of\b|\bgeschwindigkeit\b", re.I)),
     ("distance", re.compile(r"\bhow far\b|\bwie weit\b|\bwhat distance\b|\bwelche (strecke|entfernung|distanz)\b"
                             r"|\bhow long is the (route|journey|trip|distance|line|railway)\b"
                             r"|\breichweite\b|\bthe (maximum |max\.? |effective |operational )?range of\b|\bwhat range\b", re.I)),
@@ -99,7 +104,7 @@ _NUMBER_WORDS = dict(zip("one two three four five six seven eight nine ten".spli
 
 
 def expected(question: str) -> str | None:
-    """The kind of answer the question asks for (name, money, age, distance, duration, date, month, year, clock,
+    """The kind of answer the question asks for (name, money, age, speed, distance, duration, date, month, year, clock,
     time, number), if any. "In which year was the Su-57 model built?" wants a year, not a name."""
     if _NAME_OF.search(question):
         return "name"

@@ -63,6 +63,7 @@ def test_abstains_without_citations(assistant, question):
     "On which date will Putin visit North Korea?",  # "am Donnerstag" is no date (and another event)
     "Wie hoch sind die Kosten eines Su-57?",
     "What is the name of Kim Jong Un's armored train?",  # "Kims gepanzerter Zug in den Bahnhof": no name
+    "How fast can the missiles of the Kinzhal hypersonic system fly?",  # the Kinzhal is there, no speed
 ])
 def test_near_misses_abstain(assistant, question):
     a = assistant.ask(question)
