@@ -140,7 +140,7 @@ def owner(question: str) -> str | None:
         return None
     phrase = []
     for w in m.group(1).split():
-        if w.lower() in ENDS_NOUN:
+        if w.lower() in ENDS_NOUN or (phrase and re.search(r"(?:ed|ing)$", w)):  # "industry travelling with"
             break
         phrase.append(w)
     nouns = [w for w in phrase if not re.search(r"['’]s?$", w)]  # "North Korea's munitions industry": industry

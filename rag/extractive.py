@@ -221,8 +221,11 @@ def _name_check(question: str, focus: str | None, terms: dict, lexical: Lexical)
     subjects = answer_type.named(question) or ((focus,) if focus else ())
     if not subjects or not lexical.lexicon:
         return None
+    owner = answer_type.owner(question)
+    if owner and not (lexical.lexicon.is_german_word(owner) if is_german(question) else lexical.lexicon.translate(owner)):
+        owner = None  # "die Tochter von Kim Jong Un": a person, whose name stands by every name
     wanted = set()
-    for subject in subjects + tuple(filter(None, [answer_type.owner(question)])):
+    for subject in subjects + ((owner,) if owner else ()):
         forms = terms[subject][0] if subject in terms else next(iter(lexical.expand(subject).values()), (subject,))
         wanted |= lexical.matching_words(forms)
     asked = word_set(question)

@@ -191,10 +191,11 @@ class Lexical:
         return math.log((self.n_docs + 1) / (df + 1)) + 1.0
 
 
-ENDING = 4  # letters the shorter word may have past a shared stem: an ending, not a new word
+ENDING = 3  # letters the shorter word may have past a shared stem: an ending, not a new word
+COGNATE_ENDING = 4  # ...for an English word meeting German ones (hypersonic ~ Hyperschall)
 
 
-def _matches(term: str, word: str) -> bool:
+def _matches(term: str, word: str, ending: int = ENDING) -> bool:
     """Folded term meets folded word: same word, a shared stem of 5+ letters, or a compound containing it."""
     if term == word:
         return True
@@ -212,15 +213,16 @@ def _matches(term: str, word: str) -> bool:
         n += 1
     shorter = min(len(term), len(word))
     # a stem and an ending, not a stem and another word (interessanten does not meet Interessenvertreter)
-    return n >= max(min(5, shorter), 0.6 * shorter) and shorter - n <= ENDING
+    return n >= max(min(5, shorter), 0.6 * shorter) and shorter - n <= ending
 
 
 def term_found(forms: tuple[str, ...], text_words: set[str]) -> bool:
     """Whether any spelling of a term occurs (by ``_matches``) among the folded words of a text.
     A hyphenated term (UN-Resolutionen, anti-submarine) also counts when its last part occurs."""
-    for f in forms:
+    for k, f in enumerate(forms):
         folded = fold(f)
         parts = [folded] + ([folded.rsplit("-", 1)[1]] if "-" in folded and len(folded.rsplit("-", 1)[1]) >= 4 else [])
-        if any(_matches(p, w) for p in parts for w in text_words):
+        ending = COGNATE_ENDING if k == 0 and len(forms) > 1 else ENDING  # the English word of its translations
+        if any(_matches(p, w, ending) for p in parts for w in text_words):
             return True
     return False

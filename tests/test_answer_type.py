@@ -111,6 +111,7 @@ def test_named_subject(question, subject):
 @pytest.mark.parametrize("question, owner", [
     ("Who is the head of the Russian navy who walked Kim through the warship?", "navy"),
     ("Who is the head of North Korea's munitions industry?", "industry"),  # past the possessor
+    ("Who is the head of North Korea's munitions industry travelling with Kim?", "industry"),
     ("Wer ist der Chef der russischen Marine?", "marine"),
     ("What is the name of the airfield where Kim saw the bombers?", None),
     ("Which bombers did Kim inspect?", None),
