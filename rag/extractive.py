@@ -23,7 +23,9 @@ from .cite import WireCopy, citation, normalize
 from .lexical import Lexical, fold, is_german, word_set, words
 from .types import Citation, Passage
 
-_WH = re.compile(r"\b(which|what|how many|how much|welche[rsnm]?|wie ?viel(?:e[nmrs]?)?)\s+", re.I)
+_WH = re.compile(r"\b(which|what|how many|how much|welche[rsnm]?|wie ?viel(?:e[nmrs]?)?"
+                 r"|how (?:long|far|fast|old|often) (?:did|does|do|is|was|were|are|will|would|can|could)(?: the| a| an)?)\s+", re.I)
+MEASURED = {"number", "duration", "distance", "speed", "age"}  # stand with the thing measured: "how far did the missiles fly"
 # Category nouns name the kind of answer, not a word the answer contains ("in which year": 2017).
 _CATEGORY = {"year", "day", "date", "city", "capital", "country", "place", "time", "month", "name", "person", "people",
              "kind", "type", "sort", "number", "jahr", "tag", "datum", "stadt", "hauptstadt", "land", "ort", "zeit",
@@ -96,20 +98,23 @@ def missing_names(question: str, terms: dict, lexical: Lexical) -> list[str]:
 
 
 def focus_term(question: str, terms: dict) -> str | None:
-    """The noun a which/what/how-many question asks about ("which hotel" -> hotel), if it is a content word."""
+    """The noun a which/what/how-many/how-far question asks about ("which hotel" -> hotel, "how long did the talks
+    last" -> talks), if it is a content word."""
     m = _WH.search(question)
     if not m:
         return None
-    run = []
+    run, german, prev = [], is_german(question), ""
     for w in words(question[m.end():]):
         low = w.lower()
-        if run and (re.search(r"(ed|ing)$", low) or low in answer_type.ENDS_NOUN):  # "which minister led/could"
+        if run and (re.search(r"(ed|ing)$", low) or low in answer_type.ENDS_NOUN  # "which minister led/could"
+                    or (w[:1].isupper() and not prev[:1].isupper() and not german)):  # "missiles North Korea fired"
             break
+        prev = w
         if low in terms or any(low in t.split() for t in terms):
             run.append(low)
         else:
             break
-    if run and is_german(question):  # German: the noun comes first ("welchen Fußballverein unterstützt ...")
+    if run and german:  # German: the noun comes first ("welchen Fußballverein unterstützt ...")
         nouns = [w for w in words(question[m.end():])[:len(run)] if w[:1].isupper()]
         run = run[:1] if not nouns else [nouns[0].lower()]
     if not run or run[-1] in _CATEGORY:
@@ -144,7 +149,7 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
         hit = {t for t, (forms, _) in terms.items() if not lexical.matching_words(forms).isdisjoint(ws)}
         cover = sum(terms[t][1] for t in hit) / total
         # "how many drones": a number, and drones in the same sentence
-        fits.append(answer_type.holds(kind, text, question) and (kind != "number" or not focus or focus in hit)
+        fits.append(answer_type.holds(kind, text, question) and (kind not in MEASURED or not focus or focus in hit)
                     and (has_name is None or has_name(text)))
         found.append(hit)
         covers.append(cover)

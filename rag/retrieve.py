@@ -3,7 +3,8 @@
 Fusion adds z-scored similarities (lexical + ``dense_weight`` x dense), which keeps how far ahead a
 passage is, unlike reciprocal rank fusion. English-only embedding models barely see German text (the
 packaged MiniLM finds the right passage in its top 5 for under 40% of English questions here), so by
-default they get a small weight and multilingual models an equal one; ``dense_weight`` overrides it.
+default they get a small weight and multilingual models an equal one; ``dense_weight`` overrides it. A
+question that wants a number, a time or a distance (``answer_type``) also favours passages that hold one.
 """
 
 from __future__ import annotations
@@ -12,12 +13,14 @@ import re
 
 import numpy as np
 
+from . import answer_type
 from .embed import Embedder
 from .errors import ConfigError
 from .lexical import Lexical
 from .store import Store
 from .types import Chunk, Passage
 
+KIND_BOOST = 0.5  # for a passage holding the kind of answer asked for (a number for "how many years")
 _MULTILINGUAL = re.compile(r"multilingual|labse|e5|bge-m3|gte-multi|jina-embeddings-v3|xlm|mpnet-base-v2", re.I)
 
 
@@ -56,6 +59,9 @@ class Retriever:
                 dense = np.zeros(len(self.order))
             fused += _z(lex) + self.dense_weight * _z(dense)
             lex_best, dense_best = np.maximum(lex_best, lex), np.maximum(dense_best, dense)
+        kind = answer_type.expected(answer_type.parts(question)[0])
+        if kind not in (None, "name") and KIND_BOOST:
+            fused += KIND_BOOST * np.array([answer_type.holds(kind, self.chunks[c].text, question) for c in self.order])
         lex_rank = _ranks(lex_best)
         dense_rank = _ranks(dense_best) if self.dense_weight > 0 else None
         best = np.argsort(-fused, kind="stable")[:top_k]

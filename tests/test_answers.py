@@ -131,6 +131,26 @@ def test_a_person_owning_a_role_is_no_anchor(assistant):
     assert has_name("Sein Sprecher Dmitri Peskow erklärte am Freitag, es gebe kein Abkommen.")
 
 
+@pytest.mark.parametrize("question, focus", [
+    ("How far did the two ballistic missiles North Korea fired fly?", "missiles"),  # a name starts a new phrase
+    ("How long did the talks between Putin and Kim last?", "talks"),
+    ("Which North Korean official travelled with Kim?", "official"),
+    ("Which hotel did Kim stay at?", "hotel"),
+])
+def test_focus_of_the_question(assistant, question, focus):
+    from rag.extractive import focus_term, term_weights
+    assert focus_term(question, term_weights(question, assistant.lexical)) == focus
+
+
+def test_typed_question_favours_passages_holding_the_kind(assistant, monkeypatch):
+    import rag.retrieve
+    question = "Wie viele Jahre war Kim vor dieser Reise nicht mehr in Russland gewesen?"
+    found = lambda: any("seit vier Jahren" in p.chunk.text for p in assistant._retriever.retrieve(question, 5))
+    assert found()
+    monkeypatch.setattr(rag.retrieve, "KIND_BOOST", 0.0)
+    assert not found()  # words alone do not find it
+
+
 def test_inflected_forms_meet():
     from rag.lexical import Lexical
     lex = Lexical(["Beide seien rund 650 Kilometer weit geflogen.", "Putin hieß Kim willkommen.", "Er hatte Zeit."])
