@@ -145,7 +145,7 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
     found, covers, scores, fits = [], [], [], []
     before = [_antecedent(candidates, j) for j in range(len(candidates))]
     for (p, i, text), sim, b in zip(candidates, sims, before):
-        ws = word_set(text) | (word_set(texts[b]) if b is not None else set())
+        ws = lexical.sentence_words(text) | (lexical.sentence_words(texts[b]) if b is not None else set())
         hit = {t for t, (forms, _) in terms.items() if not lexical.matching_words(forms).isdisjoint(ws)}
         cover = sum(terms[t][1] for t in hit) / total
         # "how many drones": a number, and drones in the same sentence

@@ -3,7 +3,9 @@
 Folding makes German, English and Dutch transliterations of Russian names meet (Schoigu/Shoigu,
 Wostotschny/Vostochny/Vostotsjny, Jewmenow/Yevmenov, Kinschal/Kinzhal) and strips umlauts, so that
 n-grams shared by cognates (bomber/Bombenflugzeuge, inspect/Inspektion) carry the match. English
-question words are also translated to German with the lexicon when one is installed.
+question words are also translated to German with the lexicon when one is installed. German words also meet
+by their dictionary form (geflogen ~ fliegen), and verbs split around a clause by theirs ("stieß ... an" ~
+anstoßen).
 """
 
 from __future__ import annotations
@@ -79,6 +81,24 @@ def word_set(text: str) -> set[str]:
     return out
 
 
+_PARTICLES = frozenset("ab an auf aus bei ein fest fort her hin los mit nach statt teil vor weg weiter zu zurück zusammen".split())
+_CLAUSE = re.compile(r"[^,;:.!?()–]+")
+
+
+def separable_verbs(text: str, known: frozenset[str]) -> set[str]:
+    """German verbs split around their clause ("stieß er auf seine Gesundheit an" -> anstoßen, "kündigte ...
+    an" -> ankündigen), folded, where ``known`` (folded dictionary words) has the joined verb."""
+    out = set()
+    for clause in _CLAUSE.findall(text):
+        tokens = words(clause)
+        if len(tokens) < 2 or tokens[-1] not in _PARTICLES:
+            continue
+        for w in tokens[:-1]:
+            if w[:1].islower() and w.lower() not in stopwords() and (joined := fold(tokens[-1]) + lemma(w)) in known:
+                out.add(joined)
+    return out
+
+
 @lru_cache(maxsize=65536)
 def lemma(word: str) -> str:
     """The folded dictionary form of a German word (geflogen -> fliegen, hieß -> heißen), so that inflected
@@ -108,7 +128,8 @@ class Lexical:
                                           sublinear_tf=True, min_df=1, dtype=np.float32)
         self.matrix = self.vectorizer.fit_transform(texts or [""])
         self.n_docs = len(texts)
-        self.doc_words = [word_set(t) for t in texts]
+        self.known = frozenset(fold(w) for w in lexicon.german) if lexicon else frozenset()
+        self.doc_words = [self.sentence_words(t) for t in texts]
         self.doc_tokens = [[p for w in words(t) for p in fold(w).split("-") if p] for t in texts]
         self.vocabulary = set().union(*self.doc_words) if self.doc_words else set()
         self.by_lemma: dict[str, set[str]] = {}
@@ -116,8 +137,14 @@ class Lexical:
             folded, base = fold(w), lemma(w)
             if folded not in stopwords() and base not in stopwords():  # hatte is no form of "hold"
                 self.by_lemma.setdefault(base, set()).add(folded)
+        for w in self.vocabulary - {w for ws in map(word_set, texts) for w in ws}:  # joined separable verbs
+            self.by_lemma.setdefault(w, set()).add(w)
         self._idf: dict[str, float] = {}
         self._seen: dict[tuple[str, ...], frozenset[str]] = {}
+
+    def sentence_words(self, text: str) -> set[str]:
+        """``word_set`` plus the separable verbs the text splits ("stieß ... an": anstoßen)."""
+        return word_set(text) | separable_verbs(text, self.known)
 
     def expand(self, question: str) -> dict[str, tuple[str, ...]]:
         """Each content term with the spellings to look for: itself plus its German translations.

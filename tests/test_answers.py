@@ -151,6 +151,19 @@ def test_typed_question_favours_passages_holding_the_kind(assistant, monkeypatch
     assert not found()  # words alone do not find it
 
 
+@pytest.mark.parametrize("sentence, verb", [
+    ('Mit seinem Glas stieß er auf die Gesundheit und "neue Siege" an.', "anstoßen"),  # a quote inside the clause
+    ("Bei einem Essen kündigte Putin eine Zusammenarbeit an, sagte Tass.", "ankündigen"),  # the particle ends a clause
+    ("Nordkorea feuerte zwei Raketen ab.", "abfeuern"),
+])
+def test_separable_verbs_are_joined(assistant, sentence, verb):
+    words = assistant.lexical.sentence_words(sentence)
+    assert fold(verb) in words
+    assert fold(verb) not in assistant.lexical.sentence_words(sentence.replace(" an.", ".").replace(" an,", ",")
+                                                              .replace(" ab.", "."))
+    assert not {"einer", "beisein"} & words  # function words are no verbs
+
+
 def test_inflected_forms_meet():
     from rag.lexical import Lexical
     lex = Lexical(["Beide seien rund 650 Kilometer weit geflogen.", "Putin hieß Kim willkommen.", "Er hatte Zeit."])
