@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from typing import Callable
 
-from .lexical import fold
+from .lexical import fold, is_german
 
 _NUM = (r"(?<![\w-])(?:\d[\d.,]*|zwei|drei|vier|fünf|sechs|sieben|acht|neun|zehn|elf|zwölf|zwanzig"
         r"|dreißig|vierzig|fünfzig|hundert|tausend|dutzend\w*|one|two|three|four|five|six|seven|eight|nine|ten"
@@ -35,7 +35,8 @@ _ANSWERS = {
     "duration": re.compile(rf"\b{_NUM}{_SCALE}[\s-]+{_TIME_UNIT}|\b\d+-(sekünd|minüt|stünd|tägig|wöchig|monatig|jährig)"
                            rf"|\b{_NUM}(?:\s+|(?<=\d))-?{_DISTANCE_UNIT}|\b(stundenlang|tagelang|jahrelang|jahrzehntelang)\b", re.I),
     "speed": re.compile(rf"\b{_NUM}{_SCALE}\s*(?:km/h|kmh|mph|m/s|stundenkilometer\w*|knoten|knots"
-                        rf"|(?:kilomet(?:er|re)n?|meilen|miles?|met(?:er|re)n?) (?:pro|per|je|an) (?:stunde|hour|sekunde|second))"
+                        rf"|(?:kilomet(?:er|re)n?|km|meilen|miles?|met(?:er|re)n?) (?:pro|per|je|an|in der) "
+                        rf"(?:stunde|hour|sekunde|second))"
                         rf"|\bmach\s*\d|schallgeschwindigkeit", re.I),
     "time": re.compile(rf"\b({_MONTHS}|{_DAYS}|heute|gestern|morgen|vorgestern|übermorgen|today|yesterday|tomorrow"
                        rf"|uhr|o'clock|frühjahr|frühling|sommer|herbst|winter|spring|summer|autumn|fall)\b"
@@ -82,7 +83,7 @@ _QUESTIONS = [
                          r"|\bwie hoch (ist|sind|war|waren) (die|der) (kosten|preis)", re.I)),
     ("age", re.compile(r"\bhow old\b|\bwie alt\b|\bwhat age\b|\bin welchem alter\b", re.I)),
     ("speed", re.compile(r"\bhow fast\b|\bwie schnell\b|\b(?:top|maximum|max\.?|cruising) speed\b|\b(?:what|which) speed\b"
-                         r"|\bspeed of\b|\bgeschwindigkeit\b", re.I)),
+                         r"|\bspeed of\b|geschwindigkeit", re.I)),
     ("distance", re.compile(r"\bhow far\b|\bwie weit\b|\bwhat distance\b|\bwelche (strecke|entfernung|distanz)\b"
                             r"|\bhow long is the (route|journey|trip|distance|line|railway)\b"
                             r"|\breichweite\b|\bthe (maximum |max\.? |effective |operational )?range of\b|\bwhat range\b", re.I)),
@@ -140,8 +141,10 @@ def owner(question: str) -> str | None:
         return None
     phrase = []
     for w in m.group(1).split():
-        if w.lower() in ENDS_NOUN or (phrase and re.search(r"(?:ed|ing)$", w)):  # "industry travelling with"
-            break
+        if (w.lower() in ENDS_NOUN | {"and", "or", "what", "how", "why", "und", "oder"}
+                or phrase and (re.search(r"(?:ed|ing)$", w) or (w[:1].isupper() and not phrase[-1][:1].isupper()
+                                                                 and not is_german(question)))):
+            break  # "industry travelling with", "the fleet Kim met", "navy and what did he show"
         phrase.append(w)
     nouns = [w for w in phrase if not re.search(r"['’]s?$", w)]  # "North Korea's munitions industry": industry
     return nouns[-1].lower() if nouns else None

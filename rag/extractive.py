@@ -20,7 +20,7 @@ import numpy as np
 
 from . import answer_type
 from .cite import WireCopy, citation, normalize
-from .lexical import Lexical, fold, is_german, word_set, words
+from .lexical import Lexical, fold, is_german, stopwords, word_set, words
 from .types import Citation, Passage
 
 _WH = re.compile(r"\b(which|what|how many|how much|welche[rsnm]?|wie ?viel(?:e[nmrs]?)?"
@@ -114,6 +114,9 @@ def focus_term(question: str, terms: dict) -> str | None:
             run.append(low)
         else:
             break
+    else:  # "how long did the talks last?": the question's last word is its verb
+        if len(run) > 1 and m.group(1).lower().startswith("how "):
+            run.pop()
     if run and german:  # German: the noun comes first ("welchen Fußballverein unterstützt ...")
         nouns = [w for w in words(question[m.end():])[:len(run)] if w[:1].isupper()]
         run = run[:1] if not nouns else [nouns[0].lower()]
@@ -227,7 +230,8 @@ def _name_check(question: str, focus: str | None, terms: dict, lexical: Lexical)
     if not subjects or not lexical.lexicon:
         return None
     owner = answer_type.owner(question)
-    if owner and not (lexical.lexicon.is_german_word(owner) if is_german(question) else lexical.lexicon.translate(owner)):
+    if owner and not (lexical.lexicon.is_german_word(owner) if is_german(question) else lexical.lexicon.translate(owner)
+                      and not _is_name(owner, question) and owner not in stopwords()):
         owner = None  # "die Tochter von Kim Jong Un": a person, whose name stands by every name
     wanted = set()
     for subject in subjects + ((owner,) if owner else ()):

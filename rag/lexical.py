@@ -94,18 +94,22 @@ def separable_verbs(text: str, known: frozenset[str]) -> set[str]:
         if len(tokens) < 2 or tokens[-1] not in _PARTICLES:
             continue
         for w in tokens[:-1]:
-            if w[:1].islower() and w.lower() not in stopwords() and (joined := fold(tokens[-1]) + lemma(w)) in known:
+            if w[:1].islower() and w.lower() not in stopwords() and (joined := fold(tokens[-1] + _lemma_de(w))) in known:
                 out.add(joined)
     return out
 
 
 @lru_cache(maxsize=65536)
+def _lemma_de(word: str) -> str:
+    import simplemma
+
+    return simplemma.lemmatize(word, lang="de") if word.strip() else ""
+
+
 def lemma(word: str) -> str:
     """The folded dictionary form of a German word (geflogen -> fliegen, hieß -> heißen), so that inflected
     and irregular forms meet; the folded word itself when simplemma does not know it."""
-    import simplemma
-
-    return fold(simplemma.lemmatize(word, lang="de")) if word.strip() else ""
+    return fold(_lemma_de(word))
 
 
 def content_terms(question: str) -> list[str]:
@@ -128,7 +132,7 @@ class Lexical:
                                           sublinear_tf=True, min_df=1, dtype=np.float32)
         self.matrix = self.vectorizer.fit_transform(texts or [""])
         self.n_docs = len(texts)
-        self.known = frozenset(fold(w) for w in lexicon.german) if lexicon else frozenset()
+        self.known = lexicon.folded if lexicon else frozenset()
         self.doc_words = [self.sentence_words(t) for t in texts]
         self.doc_tokens = [[p for w in words(t) for p in fold(w).split("-") if p] for t in texts]
         self.vocabulary = set().union(*self.doc_words) if self.doc_words else set()
@@ -222,7 +226,7 @@ ENDING = 3  # letters the shorter word may have past a shared stem: an ending, n
 COGNATE_ENDING = 4  # ...for an English word meeting German ones (hypersonic ~ Hyperschall)
 
 
-def _matches(term: str, word: str, ending: int = ENDING) -> bool:
+def _matches(term: str, word: str, english: bool = False) -> bool:
     """Folded term meets folded word: same word, a shared stem of 5+ letters, or a compound containing it."""
     if term == word:
         return True
@@ -230,8 +234,9 @@ def _matches(term: str, word: str, ending: int = ENDING) -> bool:
         term = term[2:]
     if len(term) < 4 or len(word) < 4:
         return False
-    if (len(term) >= 5 and term in word) or word.endswith(term) or (len(word) >= 6 and term.endswith(word)):
-        # German compounds end in their head noun, on either side (Kremlsprecher ~ Sprecher)
+    if (len(term) >= 5 and term in word) or word.endswith(term) or (
+            not english and len(word) >= 6 and term.endswith(word)):
+        # German compounds end in their head noun, on either side (Kremlsprecher ~ Sprecher; submarine ≁ Marine)
         return True
     n = 0
     for a, b in zip(term, word):
@@ -240,7 +245,7 @@ def _matches(term: str, word: str, ending: int = ENDING) -> bool:
         n += 1
     shorter = min(len(term), len(word))
     # a stem and an ending, not a stem and another word (interessanten does not meet Interessenvertreter)
-    return n >= max(min(5, shorter), 0.6 * shorter) and shorter - n <= ending
+    return n >= max(min(5, shorter), 0.6 * shorter) and shorter - n <= (COGNATE_ENDING if english else ENDING)
 
 
 def term_found(forms: tuple[str, ...], text_words: set[str]) -> bool:
@@ -249,7 +254,7 @@ def term_found(forms: tuple[str, ...], text_words: set[str]) -> bool:
     for k, f in enumerate(forms):
         folded = fold(f)
         parts = [folded] + ([folded.rsplit("-", 1)[1]] if "-" in folded and len(folded.rsplit("-", 1)[1]) >= 4 else [])
-        ending = COGNATE_ENDING if k == 0 and len(forms) > 1 else ENDING  # the English word of its translations
-        if any(_matches(p, w, ending) for p in parts for w in text_words):
+        english = k == 0 and len(forms) > 1  # the English word of its translations
+        if any(_matches(p, w, english) for p in parts for w in text_words):
             return True
     return False

@@ -45,6 +45,13 @@ class Lexicon:
         """Every German word the dictionary knows (lowercase): what is not in it, capitalised, is likely a name."""
         return frozenset(w.lower() for found in self.table.values() for w in found)
 
+    @cached_property
+    def folded(self) -> frozenset[str]:
+        """The German words spelling-folded (see ``lexical.fold``), uncached so the corpus keeps fold's cache."""
+        from .lexical import fold
+
+        return frozenset(fold.__wrapped__(w) for w in self.german)
+
     def is_german_word(self, token: str) -> bool:
         """A dictionary word, an inflection of one (Gouverneurs), or a compound ending in one (Grenzregion)."""
         t = token.lower().rsplit("-", 1)[-1]  # Kreml-Chef: its last part

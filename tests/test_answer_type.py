@@ -13,6 +13,7 @@ from rag import answer_type
     ("How fast can the Kinzhal fly?", "speed"),
     ("What top speed does the missile reach?", "speed"),
     ("Mit welcher Geschwindigkeit fliegt die Kinschal?", "speed"),
+    ("Welche Höchstgeschwindigkeit erreicht die Kinschal?", "speed"),
     ("How long did the meeting last?", "duration"),
     ("Wie lange dauerte die Zugfahrt?", "duration"),
     ("When did Kim arrive?", "time"),
@@ -61,6 +62,7 @@ def test_expected_kind(question, kind):
     ("distance", "Beide seien weit geflogen.", "How far did they fly?", False),
     ("speed", "Die Rakete fliegt mit bis zu 12.000 Kilometern pro Stunde.", "How fast?", True),
     ("speed", "Sie erreicht Mach 10.", "How fast?", True),
+    ("speed", "Sie fliegt 1000 km pro Stunde.", "How fast?", True),
     ("speed", "Beide seien rund 650 Kilometer weit geflogen.", "How fast did they fly?", False),  # a distance
     ("duration", "Putin begrüßte ihn mit einem 40-sekündigen Händedruck.", "How long was the handshake?", True),
     ("duration", "Kim hält sich seit Dienstag in Russland auf.", "How long did the talks last?", False),
@@ -112,6 +114,8 @@ def test_named_subject(question, subject):
     ("Who is the head of the Russian navy who walked Kim through the warship?", "navy"),
     ("Who is the head of North Korea's munitions industry?", "industry"),  # past the possessor
     ("Who is the head of North Korea's munitions industry travelling with Kim?", "industry"),
+    ("Who is the head of the navy and what did he show Kim?", "navy"),  # the next question is no owner
+    ("Who is the commander of the fleet Kim met?", "fleet"),  # a name starts a new phrase
     ("Wer ist der Chef der russischen Marine?", "marine"),
     ("What is the name of the airfield where Kim saw the bombers?", None),
     ("Which bombers did Kim inspect?", None),
