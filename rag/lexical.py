@@ -133,7 +133,8 @@ class Lexical:
         self.matrix = self.vectorizer.fit_transform(texts or [""])
         self.n_docs = len(texts)
         self.known = lexicon.folded if lexicon else frozenset()
-        self.doc_words = [self.sentence_words(t) for t in texts]
+        joined = [separable_verbs(t, self.known) for t in texts]
+        self.doc_words = [word_set(t) | verbs for t, verbs in zip(texts, joined)]
         self.doc_tokens = [[p for w in words(t) for p in fold(w).split("-") if p] for t in texts]
         self.vocabulary = set().union(*self.doc_words) if self.doc_words else set()
         self.by_lemma: dict[str, set[str]] = {}
@@ -141,8 +142,8 @@ class Lexical:
             folded, base = fold(w), lemma(w)
             if folded not in stopwords() and base not in stopwords():  # hatte is no form of "hold"
                 self.by_lemma.setdefault(base, set()).add(folded)
-        for w in self.vocabulary - {w for ws in map(word_set, texts) for w in ws}:  # joined separable verbs
-            self.by_lemma.setdefault(w, set()).add(w)
+        for verb in set().union(*joined):  # a joined separable verb is its own dictionary form
+            self.by_lemma.setdefault(verb, set()).add(verb)
         self._idf: dict[str, float] = {}
         self._seen: dict[tuple[str, ...], frozenset[str]] = {}
 
@@ -227,7 +228,8 @@ COGNATE_ENDING = 4  # ...for an English word meeting German ones (hypersonic ~ H
 
 
 def _matches(term: str, word: str, english: bool = False) -> bool:
-    """Folded term meets folded word: same word, a shared stem of 5+ letters, or a compound containing it."""
+    """Folded term meets folded word: same word, a shared stem of 5+ letters, or a compound containing it. An
+    ``english`` term (a cognate of German words) may keep a longer ending but meets no compound's head."""
     if term == word:
         return True
     if term.startswith("ge") and len(term) > 6:  # German participles: gereist ~ reiste
