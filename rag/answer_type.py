@@ -73,6 +73,7 @@ ENDS_NOUN = {"did", "does", "do", "is", "was", "were", "are", "has", "had", "hav
              "will", "would", "could", "should", "might", "must", "used", "where", "when", "in", "at", "on", "near",
              "with", "from", "to", "im", "am", "beim", "aus", "bei", "nach", "zu", "für", "mit", "den", "dem", "ist",
              "war", "hat", "wird", "of", "des", "von", "they", "he", "she", "it", "we", "you", "er", "sie", "es", "wir"}
+_ENDS_OWNER = ENDS_NOUN | {"and", "or", "what", "how", "why", "und", "oder"}  # "the navy and what did he show"
 _FUNCTION = {"of", "for", "by", "the", "a", "an", "des", "der", "die", "das", "von"}
 _QUESTIONS = [
     ("name", re.compile(r"\bby name\b|\bnamentlich\b", re.I)),
@@ -141,7 +142,7 @@ def owner(question: str) -> str | None:
         return None
     phrase = []
     for w in m.group(1).split():
-        if (w.lower() in ENDS_NOUN | {"and", "or", "what", "how", "why", "und", "oder"}
+        if (w.lower() in _ENDS_OWNER
                 or phrase and (re.search(r"(?:ed|ing)$", w) or (w[:1].isupper() and not phrase[-1][:1].isupper()
                                                                  and not is_german(question)))):
             break  # "industry travelling with", "the fleet Kim met", "navy and what did he show"

@@ -147,8 +147,9 @@ def extract_answer(question: str, passages: list[Passage], lexical: Lexical, wir
     has_name = _name_check(question, focus, terms, lexical) if kind == "name" else None
     found, covers, scores, fits = [], [], [], []
     before = [_antecedent(candidates, j) for j in range(len(candidates))]
-    for (p, i, text), sim, b in zip(candidates, sims, before):
-        ws = lexical.sentence_words(text) | (lexical.sentence_words(texts[b]) if b is not None else set())
+    own = [lexical.sentence_words(text) for text in texts]  # once each, also when it is another's antecedent
+    for (p, i, text), sim, b, ws in zip(candidates, sims, before, own):
+        ws = ws | own[b] if b is not None else ws
         hit = {t for t, (forms, _) in terms.items() if not lexical.matching_words(forms).isdisjoint(ws)}
         cover = sum(terms[t][1] for t in hit) / total
         # "how many drones": a number, and drones in the same sentence
