@@ -17,11 +17,12 @@ from .embed import Embedder
 from .errors import BackendError, IndexMissingError, QuestionError
 from .extractive import extract_answer
 from .generate import check, condense, generate, german_rewrite
-from .indexer import IndexReport, build_index, manifest_for
+from .gloss import Glossary, load_glossary
+from .indexer import IndexReport, build_index, gloss_ready, manifest_for, sync_gloss
 from .lexical import Lexical
 from .lexicon import load_lexicon
 from .lock import index_lock
-from .retrieve import Retriever
+from .retrieve import Retriever, default_gloss_weight
 from .settings import Settings
 from .store import Store, open_client
 from .types import Answer, Passage
@@ -54,6 +55,10 @@ class Assistant:
                     self.index(progress=progress)
                     store = self._store(create=False)
                 store.check_manifest(self._manifest())
+                gloss = self._gloss_store(store)
+                if gloss and not gloss_ready(gloss, self.embedder, store.all_chunks()):  # an older index: add it
+                    with index_lock(self.settings.index_dir) if not self.settings.chroma_host else nullcontext():
+                        sync_gloss(store.all_chunks(), gloss, self.embedder, self._glossary(), progress)
                 self._load(store)
         return self
 
@@ -68,10 +73,16 @@ class Assistant:
             self.embedder.warm_up()
             store = self._store(create=True)
             if rebuild:
-                store.drop()
+                for old in (self._gloss_store(store), store):
+                    if old:
+                        old.drop()
                 store = self._store(create=True)
             report = build_index(paths or [s.corpus_dir], store, self.embedder, s.chunk_tokens, s.chunk_overlap,
                                  progress, prune=(not paths) if prune is None else prune)
+            if gloss := self._gloss_store(store):
+                started = time.perf_counter()
+                report.glossed = sync_gloss(store.all_chunks(), gloss, self.embedder, self._glossary(), progress)
+                report.seconds += time.perf_counter() - started
             if self._retriever is not None:
                 self._load(store)
             return report
@@ -79,6 +90,16 @@ class Assistant:
     def _store(self, create: bool) -> Store:
         s = self.settings
         return Store(open_client(s.index_dir, s.chroma_host, s.chroma_port, create=create), s.collection, create=create)
+
+    def _glossary(self) -> Glossary | None:
+        return load_glossary(self.settings.glossary, load_lexicon(self.settings.lexicon))
+
+    def _gloss_store(self, store: Store) -> Store | None:
+        """The collection of English-gloss vectors beside ``store``, when this model reads through a gloss."""
+        weight = self.settings.gloss_weight
+        if (default_gloss_weight(self.embedder.name) if weight is None else weight) <= 0 or not self._glossary():
+            return None
+        return Store(store.client, f"{store.name}-gloss")
 
     def _manifest(self) -> dict:
         return manifest_for(self.embedder, self.settings.chunk_tokens, self.settings.chunk_overlap)
@@ -88,7 +109,8 @@ class Assistant:
         self.chunks = chunks
         self.wire = WireCopy(chunks)
         self.lexical = Lexical([c.text for c in chunks], load_lexicon(self.settings.lexicon))
-        self._retriever = Retriever(chunks, store, self.embedder, self.lexical, self.settings.dense_weight)
+        self._retriever = Retriever(chunks, store, self.embedder, self.lexical, self.settings.dense_weight,
+                                    gloss=self._gloss_store(store), gloss_weight=self.settings.gloss_weight)
 
     # answering
     def check_question(self, question: str) -> str:

@@ -75,7 +75,8 @@ def _run(args) -> int:
         for path, why in report.skipped:
             print(f"skipped {path}: {why}", file=sys.stderr)
         print(f"{report.articles} articles, {report.chunks} chunks: {report.added} added, {report.removed} removed, "
-              f"{report.unchanged} unchanged, {report.embedded} embedded in {report.seconds:.1f} s")
+              f"{report.unchanged} unchanged, {report.embedded} embedded"
+              + (f" ({report.glossed} English glosses)" if report.glossed else "") + f" in {report.seconds:.1f} s")
         return 0
     if args.command == "ask":
         assistant.warm_up(progress=sys.stderr.isatty())

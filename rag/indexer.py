@@ -14,6 +14,8 @@ from .chunks import chunk_article
 from .corpus import load_corpus
 from .embed import Embedder
 from .errors import CorpusError
+from .gloss import VERSION as GLOSS_VERSION
+from .gloss import Glossary
 from .store import Store
 from .types import Chunk
 
@@ -26,6 +28,7 @@ class IndexReport:
     removed: int
     unchanged: int
     embedded: int
+    glossed: int = 0  # English glosses embedded (see ``gloss``)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
 
@@ -86,6 +89,41 @@ def build_index(paths: list[str | Path], store: Store, embedder: Embedder, chunk
                        seconds=time.perf_counter() - started)
 
 
+def gloss_manifest(embedder: Embedder) -> dict:
+    return {"model": embedder.name, "dim": embedder.dim, "passage_prefix": embedder.passage_prefix,
+            "gloss": GLOSS_VERSION}
+
+
+def sync_gloss(chunks: list[Chunk], store: Store, embedder: Embedder, glossary: Glossary,
+               progress: bool = False) -> int:
+    """Give the gloss collection ``store`` one vector per chunk, of the chunk's English gloss (see ``gloss``),
+    under the chunk's own id; returns how many were embedded. Like the chunks, it repairs a half-done run,
+    and vectors of another model or gloss version are replaced."""
+    expected = gloss_manifest(embedder)
+    found = store.manifest()
+    have = set().union(*store.ids_by_source().values()) if store.count() else set()
+    if any(found.get(k) != v for k, v in expected.items()):
+        store.delete(sorted(have))
+        have = set()
+    store.write_manifest({**expected, "complete": False})
+    new = [c for c in chunks if c.id not in have]
+    if new:
+        bar = _bar(len(new), progress, "Embedding English glosses")
+        for i in range(0, len(new), 32):
+            batch = new[i:i + 32]
+            store.upsert(batch, embedder.embed_passages([glossary.gloss(c.text) for c in batch]))
+            bar.update(len(batch))
+        bar.close()
+    store.delete(sorted(have - {c.id for c in chunks}))
+    store.write_manifest({**expected, "complete": True})
+    return len(new)
+
+
+def gloss_ready(store: Store, embedder: Embedder, chunks: list[Chunk]) -> bool:
+    """Whether the gloss collection holds this model's vectors for exactly these chunks."""
+    return (store.manifest() == {**gloss_manifest(embedder), "complete": True} and store.count() == len(chunks))
+
+
 def _reusable_vectors(store: Store, new: list[Chunk], stale: list[str]) -> dict:
     """Vectors of stale chunks whose text reappears (moved, not changed): never embed the same text twice."""
     if not new or not stale:
@@ -95,7 +133,7 @@ def _reusable_vectors(store: Store, new: list[Chunk], stale: list[str]) -> dict:
     return {doc: vec for doc, vec in zip(got["documents"], got["embeddings"]) if doc in texts}
 
 
-def _bar(total: int, enabled: bool):
+def _bar(total: int, enabled: bool, what: str = "Embedding chunks"):
     from tqdm import tqdm
 
-    return tqdm(total=total, desc="Embedding chunks", unit="chunk", disable=not enabled, leave=False)
+    return tqdm(total=total, desc=what, unit="chunk", disable=not enabled, leave=False)

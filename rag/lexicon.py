@@ -13,6 +13,7 @@ import hashlib
 import os
 import pickle
 import re
+from collections.abc import Callable, Iterator
 from functools import cached_property, lru_cache
 from pathlib import Path
 
@@ -78,20 +79,27 @@ def _lemmas(w: str) -> list[str]:
 @lru_cache(maxsize=2)
 def load_lexicon(base: str) -> Lexicon | None:
     """The dictionary at ``base`` (+ .index/.dict.dz), or None when it is not installed."""
+    table = load_dictd(base, "lexicon", f"{MAX_SENSES}:{MAX_WORDS}:{_VERSION}:{_HEADWORD.pattern}{_BRACKETS.pattern}", _parse)
+    return None if table is None else Lexicon(table)
+
+
+def load_dictd(base: str, kind: str, params: str, parse: Callable[[Path, Path], dict]) -> dict | None:
+    """A dictd dictionary at ``base`` parsed by ``parse``, through a pickle cache under ``~/.cache/rag`` keyed
+    by the files and ``params``; None when the dictionary is not installed."""
     if not base:
         return None
     index, data = Path(base + ".index"), Path(base + ".dict.dz")
     if not (index.is_file() and data.is_file()):
         return None
-    stamp = f"{index.resolve()}:{index.stat().st_size}:{index.stat().st_mtime_ns}:{MAX_SENSES}:{MAX_WORDS}:{_VERSION}:{_HEADWORD.pattern}{_BRACKETS.pattern}"
+    stamp = f"{index.resolve()}:{index.stat().st_size}:{index.stat().st_mtime_ns}:{params}"
     cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "rag" / (
-        "lexicon-" + hashlib.sha1(stamp.encode()).hexdigest()[:12] + ".pkl")
+        f"{kind}-" + hashlib.sha1(stamp.encode()).hexdigest()[:12] + ".pkl")
     if cache.is_file():
         try:
-            return Lexicon(pickle.loads(cache.read_bytes()))
+            return pickle.loads(cache.read_bytes())
         except (OSError, pickle.UnpicklingError, EOFError):
             pass
-    table = _parse(index, data)
+    table = parse(index, data)
     try:
         cache.parent.mkdir(parents=True, exist_ok=True)
         tmp = cache.with_suffix(f".{os.getpid()}.tmp")
@@ -99,20 +107,26 @@ def load_lexicon(base: str) -> Lexicon | None:
         tmp.replace(cache)
     except OSError:
         pass  # a read-only home still gets the parsed table, just not the cache
-    return Lexicon(table)
+    return table
+
+
+def entries(index: Path, data: Path, headword: re.Pattern) -> Iterator[tuple[str, list[str]]]:
+    """(headword, lines of its entry) for each index line whose headword matches."""
+    blob = gzip.open(data).read()
+    for line in index.read_text(encoding="utf-8").splitlines():
+        parts = line.split("\t")
+        if len(parts) == 3 and headword.match(parts[0]):
+            start = _b64(parts[1])
+            yield parts[0], blob[start:start + _b64(parts[2])].decode("utf-8", "replace").splitlines()
 
 
 def _parse(index: Path, data: Path) -> dict[str, tuple[str, ...]]:
-    blob = gzip.open(data).read()
     table: dict[str, list[str]] = {}
     senses: dict[str, int] = {}
-    for line in index.read_text(encoding="utf-8").splitlines():
-        parts = line.split("\t")
-        if len(parts) != 3 or not _HEADWORD.match(parts[0]) or senses.get(parts[0], 0) >= MAX_SENSES:
+    for head, entry in entries(index, data, _HEADWORD):
+        if senses.get(head, 0) >= MAX_SENSES:
             continue
-        head = parts[0]
         senses[head] = senses.get(head, 0) + 1
-        entry = blob[_b64(parts[1]):_b64(parts[1]) + _b64(parts[2])].decode("utf-8", "replace").splitlines()
         words = table.setdefault(head, [])
         for body in entry[1:]:
             if not body.strip() or body.startswith((" ", "\t")):

@@ -3,8 +3,10 @@
 Fusion adds z-scored similarities (lexical + ``dense_weight`` x dense), which keeps how far ahead a
 passage is, unlike reciprocal rank fusion. English-only embedding models barely see German text (the
 packaged MiniLM finds the right passage in its top 5 for under 40% of English questions here), so by
-default they get a small weight and multilingual models an equal one; ``dense_weight`` overrides it. A
-question that wants a number, a time or a distance (``answer_type``) also favours passages that hold one.
+default they get a small weight and multilingual models an equal one; ``dense_weight`` overrides it. For
+English questions, English-only models also compare the question with each passage's English gloss
+(``gloss``), a third score fused alike. A question that wants a number, a time or a distance
+(``answer_type``) also favours passages that hold one.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ import numpy as np
 from . import answer_type
 from .embed import Embedder
 from .errors import ConfigError
-from .lexical import Lexical
+from .lexical import Lexical, is_german
 from .store import Store
 from .types import Chunk, Passage
 
 KIND_BOOST = 0.5  # for a passage holding the kind of answer asked for (a number for "how many years")
+GLOSS_WEIGHT = 0.2  # of the gloss vectors, for English-only models
 _MULTILINGUAL = re.compile(r"multilingual|labse|e5|bge-m3|gte-multi|jina-embeddings-v3|xlm|mpnet-base-v2", re.I)
 
 
@@ -28,15 +31,23 @@ def default_dense_weight(model: str) -> float:
     return 1.0 if _MULTILINGUAL.search(model) else 0.1
 
 
+def default_gloss_weight(model: str) -> float:
+    """A multilingual model reads the German itself; an English-only one reads it through the gloss."""
+    return 0.0 if _MULTILINGUAL.search(model) else GLOSS_WEIGHT
+
+
 class Retriever:
     def __init__(self, chunks: list[Chunk], store: Store, embedder: Embedder, lexical: Lexical,
-                 dense_weight: float | None = None, depth: int = 100) -> None:
+                 dense_weight: float | None = None, depth: int = 100, gloss: Store | None = None,
+                 gloss_weight: float | None = None) -> None:
         self.chunks = {c.id: c for c in chunks}
         self.order = [c.id for c in chunks]
         self.position = {cid: i for i, cid in enumerate(self.order)}
         self.store, self.embedder, self.lexical = store, embedder, lexical
         self.dense_weight = default_dense_weight(embedder.name) if dense_weight is None else dense_weight
         self.depth = depth
+        self.gloss = gloss  # the collection of gloss vectors, under the chunks' ids
+        self.gloss_weight = (default_gloss_weight(embedder.name) if gloss_weight is None else gloss_weight) if gloss else 0.0
 
     def retrieve(self, question: str, top_k: int = 5, extra_queries: tuple[str, ...] = ()) -> list[Passage]:
         """The ``top_k`` best passages for the question (and any rewrites of it, fused alike)."""
@@ -49,15 +60,10 @@ class Retriever:
         dense_best = np.full(len(self.order), -1.0)
         for q in (question, *extra_queries):
             lex = self.lexical.scores(q)
-            dense = np.full(len(self.order), np.nan)
-            if self.dense_weight > 0:
-                for cid, sim in self.store.query(self.embedder.embed_query(q), self.depth):
-                    if cid in self.position:
-                        dense[self.position[cid]] = sim
-                dense = np.where(np.isnan(dense), np.nanmin(dense) if np.isfinite(dense).any() else 0.0, dense)
-            else:
-                dense = np.zeros(len(self.order))
+            dense = self._similarities(self.store, q) if self.dense_weight > 0 else np.zeros(len(self.order))
             fused += _z(lex) + self.dense_weight * _z(dense)
+            if self.gloss_weight > 0 and not is_german(q):
+                fused += self.gloss_weight * _z(self._similarities(self.gloss, q))
             lex_best, dense_best = np.maximum(lex_best, lex), np.maximum(dense_best, dense)
         kind = answer_type.expected(answer_type.parts(question)[0])
         if kind not in (None, "name") and KIND_BOOST:
@@ -68,6 +74,15 @@ class Retriever:
         best = np.argsort(-fused, kind="stable")[:top_k]
         return [Passage(self.chunks[self.order[i]], float(fused[i]), r, None if dense_rank is None else int(dense_rank[i]),
                         int(lex_rank[i])) for r, i in enumerate(best, 1)]
+
+
+    def _similarities(self, store: Store, question: str) -> np.ndarray:
+        """Cosine similarity of the question to each chunk's vector in ``store``; beyond ``depth``, the least."""
+        sims = np.full(len(self.order), np.nan)
+        for cid, sim in store.query(self.embedder.embed_query(question), self.depth):
+            if cid in self.position:
+                sims[self.position[cid]] = sim
+        return np.where(np.isnan(sims), np.nanmin(sims) if np.isfinite(sims).any() else 0.0, sims)
 
 
 def _z(x: np.ndarray) -> np.ndarray:

@@ -38,6 +38,8 @@ class Settings:
     top_k: int = 5
     dense_weight: float | None = None  # weight of dense vs lexical scores; None: by model (see retrieve.py)
     lexicon: str = "/usr/share/dictd/freedict-eng-deu"  # English->German dictionary (dictd); "" disables
+    glossary: str = "/usr/share/dictd/freedict-deu-eng"  # German->English, for an English gloss; "" disables
+    gloss_weight: float | None = None  # weight of the gloss vectors; None: by model (see retrieve.py)
     # answering
     backend: str = "extractive"
     max_sentences: int = 3

@@ -16,7 +16,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 from .errors import IndexMissingError, ModelMismatchError, RagError  # noqa: E402
 from .types import Chunk  # noqa: E402
 
-MANIFEST_KEYS = ("model", "dim", "chunk_tokens", "chunk_overlap", "passage_prefix", "complete")
+MANIFEST_KEYS = ("model", "dim", "chunk_tokens", "chunk_overlap", "passage_prefix", "gloss", "complete")
 
 
 def open_client(index_dir: str | Path = "index", host: str = "", port: int = 8000, create: bool = True):

@@ -1,36 +1,14 @@
 """The FreeDict reader, on a hand-made two-entry dictionary in dictd format."""
 
-import gzip
+from tests.conftest import write_dictd
 
 from rag.lexicon import load_lexicon
-
-_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-
-
-def _b64(n: int) -> str:
-    out = ""
-    while True:
-        out = _B64[n % 64] + out
-        n //= 64
-        if not n:
-            return out
-
-
-def _write(base, entries):
-    blob, index = b"", []
-    for head, body in entries:
-        data = body.encode()
-        index.append(f"{head}\t{_b64(len(blob))}\t{_b64(len(data))}")
-        blob += data
-    (base.parent / (base.name + ".index")).write_text("\n".join(index) + "\n", encoding="utf-8")
-    with gzip.open(base.parent / (base.name + ".dict.dz"), "wb") as f:
-        f.write(blob)
 
 
 def test_translations_skip_abbreviations_notes_and_examples(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     base = tmp_path / "eng-deu"
-    _write(base, [
+    write_dictd(base, [
         ("station", "station /stˈeɪʃən/\nBahnhof <masc>Bhf.,  /bˌiːˌeɪtʃˈɛf/\n"
                     '      "long-distance railway station"  - Fernbahnhof\n'),
         ("station", "station /stˈeɪʃən/\nBahnstation <fem>, Station <fem> [transp.]\n   Note: Haltestelle\n"),
