@@ -14,17 +14,18 @@ from pathlib import Path
 from .backends import EXTRACTIVE, Backend, check_name, get_backend
 from .cite import WireCopy
 from .embed import Embedder
-from .errors import BackendError, IndexMissingError, QuestionError
+from .errors import BackendError, IndexLockedError, IndexMissingError, QuestionError
 from .extractive import extract_answer
 from .generate import check, condense, generate, german_rewrite
 from .gloss import Glossary, load_glossary
+from .gloss import available as gloss_available
 from .indexer import IndexReport, build_index, gloss_ready, manifest_for, sync_gloss
 from .lexical import Lexical
 from .lexicon import load_lexicon
 from .lock import index_lock
 from .retrieve import Retriever, default_gloss_weight
 from .settings import Settings
-from .store import Store, open_client
+from .store import GLOSS_SUFFIX, Store, open_client
 from .types import Answer, Passage
 
 log = logging.getLogger(__name__)
@@ -55,10 +56,6 @@ class Assistant:
                     self.index(progress=progress)
                     store = self._store(create=False)
                 store.check_manifest(self._manifest())
-                gloss = self._gloss_store(store)
-                if gloss and not gloss_ready(gloss, self.embedder, store.all_chunks()):  # an older index: add it
-                    with index_lock(self.settings.index_dir) if not self.settings.chroma_host else nullcontext():
-                        sync_gloss(store.all_chunks(), gloss, self.embedder, self._glossary(), progress)
                 self._load(store)
         return self
 
@@ -97,9 +94,24 @@ class Assistant:
     def _gloss_store(self, store: Store) -> Store | None:
         """The collection of English-gloss vectors beside ``store``, when this model reads through a gloss."""
         weight = self.settings.gloss_weight
-        if (default_gloss_weight(self.embedder.name) if weight is None else weight) <= 0 or not self._glossary():
+        if (default_gloss_weight(self.embedder.name) if weight is None else weight) <= 0 or not gloss_available(
+                self.settings.glossary):
             return None
-        return Store(store.client, f"{store.name}-gloss")
+        return Store(store.client, f"{store.name}{GLOSS_SUFFIX}")
+
+    def _ready_gloss(self, store: Store, chunks: list) -> Store | None:
+        """The gloss collection, brought in step with the chunks first when it lags (an index built without it,
+        or by another setting); None, and plain retrieval, while another process holds the write lock."""
+        gloss = self._gloss_store(store)
+        if gloss is None or gloss_ready(gloss, self.embedder, chunks):
+            return gloss
+        try:
+            with index_lock(self.settings.index_dir) if not self.settings.chroma_host else nullcontext():
+                sync_gloss(chunks, gloss, self.embedder, self._glossary())
+        except IndexLockedError as exc:
+            log.warning("English glosses not used this time: %s", exc)
+            return None
+        return gloss
 
     def _manifest(self) -> dict:
         return manifest_for(self.embedder, self.settings.chunk_tokens, self.settings.chunk_overlap)
@@ -110,7 +122,7 @@ class Assistant:
         self.wire = WireCopy(chunks)
         self.lexical = Lexical([c.text for c in chunks], load_lexicon(self.settings.lexicon))
         self._retriever = Retriever(chunks, store, self.embedder, self.lexical, self.settings.dense_weight,
-                                    gloss=self._gloss_store(store), gloss_weight=self.settings.gloss_weight)
+                                    gloss=self._ready_gloss(store, chunks), gloss_weight=self.settings.gloss_weight)
 
     # answering
     def check_question(self, question: str) -> str:

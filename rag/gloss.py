@@ -13,16 +13,18 @@ translation: word order, grammar and idiom are left out, which is fine for a bag
 
 from __future__ import annotations
 
+import logging
 import re
 from functools import lru_cache
 from pathlib import Path
 
 from .lexicon import _BRACKETS, Lexicon, entries, load_dictd
 
+log = logging.getLogger(__name__)
 _HEADWORD = re.compile(r"^[a-zäöüß][a-zäöüß-]{1,40}$")  # one German word, as the index spells it (lowercase)
 _ENGLISH = re.compile(r"^[a-zA-Z][a-zA-Z' -]{0,40}$")
 _FILLER = {"sth.", "sb.", "sth", "sb", "to", "etw.", "jdn.", "jdm."}
-VERSION = 1  # of the parser and word choice: a new one makes the cache and the gloss vectors stale
+VERSION = 3  # of the parser and word choice: a new one makes the cache and the gloss vectors stale
 BACK_MISS = 2.5  # zipf penalty for a translation whose own German translations miss the word
 BACK_STEP = 0.25  # ...and per place the word stands down that list
 
@@ -65,7 +67,7 @@ class Glossary:
         from wordfreq import zipf_frequency
 
         score = zipf_frequency(english, "en")
-        if self.lexicon:
+        if self.lexicon:  # also when the lexicon lacks the English word: measured better than no penalty
             back = [w.lower() for w in self.lexicon.translate(english)]
             score -= BACK_STEP * back.index(german) if german in back else BACK_MISS
         return score
@@ -77,10 +79,24 @@ def _lemma(word: str) -> str:
     return _lemma_de(word).lower()
 
 
+def available(base: str) -> bool:
+    """Whether a gloss can be made: the dictionary files and ``wordfreq`` are installed (nothing is loaded)."""
+    if not base or not (Path(base + ".index").is_file() and Path(base + ".dict.dz").is_file()):
+        return False
+    try:
+        import wordfreq  # noqa: F401
+    except ImportError:
+        log.warning("wordfreq is not installed, so the articles get no English gloss: pip install wordfreq")
+        return False
+    return True
+
+
 @lru_cache(maxsize=2)
 def load_glossary(base: str, lexicon: Lexicon | None = None) -> Glossary | None:
-    """The German-English dictionary at ``base`` (+ .index/.dict.dz), or None when it is not installed."""
-    table = load_dictd(base, "glossary", f"{VERSION}:{_HEADWORD.pattern}:{_ENGLISH.pattern}", _parse)
+    """The German-English dictionary at ``base`` (+ .index/.dict.dz), or None when it or ``wordfreq`` is missing."""
+    if not available(base):
+        return None
+    table = load_dictd(base, "glossary", f"{VERSION}:{_HEADWORD.pattern}:{_ENGLISH.pattern}:{_FILLER}:{_BRACKETS.pattern}", _parse)
     return None if table is None else Glossary(table, lexicon)
 
 

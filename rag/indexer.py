@@ -121,7 +121,8 @@ def sync_gloss(chunks: list[Chunk], store: Store, embedder: Embedder, glossary: 
 
 def gloss_ready(store: Store, embedder: Embedder, chunks: list[Chunk]) -> bool:
     """Whether the gloss collection holds this model's vectors for exactly these chunks."""
-    return (store.manifest() == {**gloss_manifest(embedder), "complete": True} and store.count() == len(chunks))
+    return (store.manifest() == {**gloss_manifest(embedder), "complete": True}
+            and set(store.collection.get(include=[])["ids"]) == {c.id for c in chunks})
 
 
 def _reusable_vectors(store: Store, new: list[Chunk], stale: list[str]) -> dict:

@@ -77,6 +77,9 @@ class Settings:
             "retry_backoff": self.retry_backoff >= 0,
             "context_window": self.context_window >= 256,
             "temperature": 0 <= self.temperature <= 2,
+            "dense_weight": self.dense_weight is None or 0 <= self.dense_weight < float("inf"),
+            "gloss_weight": self.gloss_weight is None or 0 <= self.gloss_weight < float("inf"),
+            "collection": not self.collection.endswith("-gloss") and len(self.collection) <= 500,  # "-gloss" is ours
         }
         for name, ok in checks.items():
             if not ok:

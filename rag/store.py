@@ -16,6 +16,7 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 from .errors import IndexMissingError, ModelMismatchError, RagError  # noqa: E402
 from .types import Chunk  # noqa: E402
 
+GLOSS_SUFFIX = "-gloss"  # the collection of English-gloss vectors beside each collection of chunks
 MANIFEST_KEYS = ("model", "dim", "chunk_tokens", "chunk_overlap", "passage_prefix", "gloss", "complete")
 
 

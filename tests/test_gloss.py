@@ -72,6 +72,8 @@ def test_gloss_vectors_follow_the_chunks(assistant, tmp_path):
     assert sync_gloss(chunks, store, assistant.embedder, glossary) == 0
     assert sync_gloss(chunks[:4], store, assistant.embedder, glossary) == 0
     assert store.count() == 4 and not gloss_ready(store, assistant.embedder, chunks)
+    assert gloss_ready(store, assistant.embedder, chunks[:4])
+    assert not gloss_ready(store, assistant.embedder, chunks[1:5])  # as many vectors, not the same chunks
     store.write_manifest({"model": "another/model"})
     assert sync_gloss(chunks[:4], store, assistant.embedder, glossary) == 4
 
