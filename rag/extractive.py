@@ -104,7 +104,7 @@ def focus_term(question: str, terms: dict) -> str | None:
     if not m:
         return None
     run, german, prev = [], is_german(question), ""
-    for w in words(question[m.end():]):
+    for w in (p for w in words(question[m.end():]) for p in ([w] if w.lower() in terms else w.split("-"))):
         low = w.lower()
         if run and (re.search(r"(ed|ing)$", low) or low in answer_type.ENDS_NOUN  # "which minister led/could"
                     or (w[:1].isupper() and not prev[:1].isupper() and not german)):  # "missiles North Korea fired"
@@ -236,7 +236,9 @@ def _name_check(question: str, focus: str | None, terms: dict, lexical: Lexical)
         owner = None  # "die Tochter von Kim Jong Un": a person, whose name stands by every name
     wanted = set()
     for subject in subjects + ((owner,) if owner else ()):
-        forms = terms[subject][0] if subject in terms else next(iter(lexical.expand(subject).values()), (subject,))
+        # a hyphenated modifier (short-range, high-ranking) stays as written: its parts name nothing
+        forms = (terms[subject][0] if subject in terms else (subject,) if "-" in subject
+                 else next(iter(lexical.expand(subject).values()), (subject,)))
         wanted |= lexical.matching_words(forms)
     asked = word_set(question)
 

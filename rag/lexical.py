@@ -81,6 +81,7 @@ def word_set(text: str) -> set[str]:
     return out
 
 
+_PREFIXES = frozenset("anti co de multi non post pre re self semi sub un".split())
 _PARTICLES = frozenset("ab an auf aus bei ein fest fort her hin los mit nach statt teil vor weg weiter zu zurück zusammen".split())
 _CLAUSE = re.compile(r"[^,;:.!?()–]+")
 
@@ -155,10 +156,13 @@ class Lexical:
         """Each content term with the spellings to look for: itself plus its German translations.
 
         Two adjacent terms that the dictionary knows as one phrase (``fighter jet``, ``north korea``)
-        become one term. German questions are not translated."""
+        become one term. An English hyphenated word the dictionary lacks counts as its parts
+        (munitions-industry: munitions, industry); a name stays whole. German questions are not translated."""
         terms = content_terms(question)
         if not self.lexicon or is_german(question):
             return {t: (t,) for t in terms}
+        lower = {w for w in words(question) if w.islower()}  # Komsomolsk-on-Amur stays one name
+        terms = list(dict.fromkeys(p for t in terms for p in (self.parts(t) if t in lower else [t])))
         out: dict[str, tuple[str, ...]] = {}
         i = 0
         while i < len(terms):
@@ -170,6 +174,15 @@ class Lexical:
             out[terms[i]] = (terms[i], *self.lexicon.translate(terms[i]))
             i += 1
         return out
+
+    def parts(self, term: str) -> list[str]:
+        """A hyphenated English word the dictionary lacks as its content parts, else the word itself; a
+        prefix (anti-, re-) or a part with digits (Su-35) keeps the word whole."""
+        pieces = term.split("-")
+        if len(pieces) == 1 or not self.lexicon or self.lexicon.translate(term) or any(
+                not p.isalpha() or p in _PREFIXES for p in pieces):
+            return [term]
+        return [p for p in pieces if len(p) > 1 and p not in stopwords()] or [term]
 
     def query_text(self, question: str) -> str:
         return " ".join(" ".join(forms) for forms in self.expand(question).values()) or question

@@ -128,6 +128,22 @@ def test_hyphenated_words_also_as_one():
     assert {"kreml", "sprecher", "kremlsprecher"} <= word_set("Kreml-Sprecher")
 
 
+def test_an_unknown_english_compound_counts_by_its_parts():
+    from rag.lexical import Lexical
+    from rag.lexicon import Lexicon
+    lex = Lexical(["Der Direktor der Munitionsindustrie ist dabei."], Lexicon(
+        {"munitions": ("Munition",), "industry": ("Industrie",), "chief": ("Chef",), "anti": ("Gegner",)}))
+    terms = lex.expand("Which munitions-industry chief came to Komsomolsk-on-Amur on an anti-submarine ship?")
+    assert terms["munitions"] == ("munitions", "Munition") and terms["industry"] == ("industry", "Industrie")
+    assert "komsomolsk-on-amur" in terms and "anti-submarine" in terms  # a name and a prefix stay whole
+    assert "munitions-industry" in lex.expand("Welcher Chef der munitions-industry kam?")  # German: untouched
+
+
+def test_the_compound_chief_is_quoted(assistant):
+    a = assistant.ask("Which North Korean munitions-industry chief travelled with Kim's delegation?")
+    assert any("Jo Chun-ryong" in c.quote for c in a.citations), a.text
+
+
 def test_a_person_owning_a_role_is_no_anchor(assistant):
     """The name of Putin's spokesman stands by "Sprecher", not by Putin, whose name stands by every name."""
     from rag.extractive import _name_check, term_weights
