@@ -81,6 +81,7 @@ def word_set(text: str) -> set[str]:
     return out
 
 
+_ENDINGS = ("", "e", "en", "n", "s", "es", "er", "ern")
 _PREFIXES = frozenset("anti co de multi non post pre re self semi sub un".split())
 _PARTICLES = frozenset("ab an auf aus bei ein fest fort her hin los mit nach statt teil vor weg weiter zu zurück zusammen".split())
 _CLAUSE = re.compile(r"[^,;:.!?()–]+")
@@ -157,7 +158,8 @@ class Lexical:
 
         Two adjacent terms that the dictionary knows as one phrase (``fighter jet``, ``north korea``)
         become one term. An English hyphenated word the dictionary lacks counts as its parts
-        (munitions-industry: munitions, industry); a name stays whole. German questions are not translated."""
+        (munitions-industry: munitions, industry); a name stays whole. Two nouns in a row also look for the
+        German compounds of their translations. German questions are not translated."""
         terms = content_terms(question)
         if not self.lexicon or is_german(question):
             return {t: (t,) for t in terms}
@@ -168,12 +170,27 @@ class Lexical:
         while i < len(terms):
             pair = f"{terms[i]} {terms[i + 1]}" if i + 1 < len(terms) else ""
             if pair and (found := self.lexicon.translate(pair)) and pair.lower() in question.lower():
-                out[pair] = (pair, *found)
+                out[pair] = tuple(dict.fromkeys((pair, *found, *self.compounds(terms[i], terms[i + 1]))))
                 i += 2
                 continue
-            out[terms[i]] = (terms[i], *self.lexicon.translate(terms[i]))
+            together = i and f"{terms[i - 1]} {terms[i]}" in question.lower()
+            joined = self.compounds(terms[i - 1], terms[i]) if together else ()  # aircraft plant: Flugzeugwerk
+            out[terms[i]] = tuple(dict.fromkeys((terms[i], *self.lexicon.translate(terms[i]), *joined)))
             i += 1
         return out
+
+    def compounds(self, first: str, head: str) -> tuple[str, ...]:
+        """The German compounds of two English nouns' translations that the articles use (aircraft factory:
+        Flugzeugfabrik, where the dictionary only gives Flugzeugwerk)."""
+        nouns = [[w for w in self.lexicon.translate(t) if w[:1].isupper()] for t in (first, head)]
+        out = []
+        for a in nouns[0]:
+            for b in nouns[1]:
+                for link in ("", "s", "n", "en"):
+                    c = fold(a + link + b.lower())
+                    if any(c + e in self.vocabulary for e in _ENDINGS):
+                        out.append(a + link + b.lower())
+        return tuple(out)
 
     def parts(self, term: str) -> list[str]:
         """A hyphenated English word the dictionary lacks as its content parts, else the word itself; a

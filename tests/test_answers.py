@@ -139,6 +139,17 @@ def test_an_unknown_english_compound_counts_by_its_parts():
     assert "munitions-industry" in lex.expand("Welcher Chef der munitions-industry kam?")  # German: untouched
 
 
+def test_two_nouns_meet_the_compound_of_their_translations():
+    from rag.lexical import Lexical
+    from rag.lexicon import Lexicon
+    lex = Lexical(["Er besuchte eine Flugzeugfabrik und ein Sägewerk."], Lexicon(
+        {"aircraft": ("Flugzeug",), "factory": ("Fabrik",), "aircraft factory": ("Flugzeugwerk",),
+         "plant": ("Werk", "Pflanze", "pflanzen")}))
+    assert lex.expand("Which aircraft factory?")["aircraft factory"] == ("aircraft factory", "Flugzeugwerk", "Flugzeugfabrik")
+    assert lex.expand("Which aircraft plant?")["plant"] == ("plant", "Werk", "Pflanze", "pflanzen")  # none in the text
+    assert lex.expand("Which aircraft did the factory build?")["factory"] == ("factory", "Fabrik")  # not in a row
+
+
 def test_the_compound_chief_is_quoted(assistant):
     a = assistant.ask("Which North Korean munitions-industry chief travelled with Kim's delegation?")
     assert any("Jo Chun-ryong" in c.quote for c in a.citations), a.text
