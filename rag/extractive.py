@@ -34,7 +34,7 @@ _CATEGORY = {"year", "day", "date", "city", "capital", "country", "place", "time
              "wörter"}
 FOCUS_BONUS = 0.3
 TYPE_BONUS = 1.0  # a sentence with the kind of answer asked for (a number for "how many")
-TYPE_NEAR = 0.75  # ...when it scores at least this share of the best match, or stands next to it
+TYPE_NEAR = 0.65  # ...when it scores at least this share of the best match, or stands next to it
 FOCUS_PENALTY = 0.6  # confidence factor when the corpus never mentions the thing the question asks for
 ABSENT_WORD_WEIGHT = 3.0
 SIM_WEIGHT = 1.0  # n-gram similarity of the best quote also counts as evidence

@@ -150,6 +150,18 @@ def test_two_nouns_meet_the_compound_of_their_translations():
     assert lex.expand("Which aircraft did the factory build?")["factory"] == ("factory", "Fabrik")  # not in a row
 
 
+def test_phrasal_verbs_and_function_words():
+    from rag.lexical import Lexical
+    from rag.lexicon import Lexicon
+    lex = Lexical(["Der Zug fuhr nach Norden ab."], Lexicon(
+        {"train": ("Zug",), "train set": ("Zuggarnitur",), "set off": ("abfahren", "aufbrechen"),
+         "towards": ("gegen", "nach"), "close": ("nahe", "bei"), "north": ("Norden",)}))
+    terms = lex.expand("Did the train set off towards the north close to Minsk?")
+    assert terms["set off"] == ("set off", "abfahren", "aufbrechen") and terms["train"] == ("train", "Zug")
+    assert "train set" not in terms and "towards" not in terms  # gegen: a function word, so is "towards"
+    assert terms["close"] == ("close", "nahe")  # not "bei", a function word that would match anything
+
+
 def test_the_compound_chief_is_quoted(assistant):
     a = assistant.ask("Which North Korean munitions-industry chief travelled with Kim's delegation?")
     assert any("Jo Chun-ryong" in c.quote for c in a.citations), a.text

@@ -14,7 +14,7 @@ def report(assistant):
     return run_eval(assistant, DATASET)
 
 
-@pytest.mark.parametrize("name", ["questions.jsonl", "dev.jsonl", "dev_b.jsonl", "dev_c.jsonl"])
+@pytest.mark.parametrize("name", ["questions.jsonl", "dev.jsonl", "dev_b.jsonl", "dev_c.jsonl", "dev_d.jsonl", "dev_e.jsonl", "dev_f.jsonl"])
 def test_question_set_shape(name):
     import json
 
