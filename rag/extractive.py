@@ -20,7 +20,7 @@ import numpy as np
 
 from . import answer_type
 from .cite import WireCopy, citation, normalize
-from .lexical import Lexical, fold, is_german, stopwords, word_set, words
+from .lexical import VERB_PARTICLES, Lexical, fold, is_german, stopwords, word_set, words
 from .types import Citation, Passage
 
 _WH = re.compile(r"\b(which|what|how many|how much|welche[rsnm]?|wie ?viel(?:e[nmrs]?)?"
@@ -104,13 +104,15 @@ def focus_term(question: str, terms: dict) -> str | None:
     if not m:
         return None
     run, german, prev = [], is_german(question), ""
-    for w in (p for w in words(question[m.end():]) for p in ([w] if w.lower() in terms else w.split("-"))):
+    for w in words(question[m.end():]):
         low = w.lower()
+        if low not in terms and "-" in low and any(p in terms for p in low.split("-")):
+            continue  # a modifier split into its parts (munitions-industry chief, sit-down talks): on to the noun
         if run and (re.search(r"(ed|ing)$", low) or low in answer_type.ENDS_NOUN  # "which minister led/could"
                     or (w[:1].isupper() and not prev[:1].isupper() and not german)):  # "missiles North Korea fired"
             break
         prev = w
-        if low in terms or any(low in t.split() for t in terms):
+        if low in terms or any(low in t.split() and t.split()[-1] not in VERB_PARTICLES for t in terms):
             run.append(low)
         else:
             break

@@ -82,10 +82,15 @@ def word_set(text: str) -> set[str]:
 
 
 _ENDINGS = ("", "e", "en", "n", "s", "es", "er", "ern")
-_VERB_PARTICLES = ("up", "off", "out", "down", "back", "over", "away", "in", "on")
+VERB_PARTICLES = ("up", "off", "out", "down", "back", "away")  # not in/on/over: "built in Komsomolsk" is no verb
 _PREFIXES = frozenset("anti co de multi non post pre re self semi sub un".split())
 _PARTICLES = frozenset("ab an auf aus bei ein fest fort her hin los mit nach statt teil vor weg weiter zu zurück zusammen".split())
 _CLAUSE = re.compile(r"[^,;:.!?()–]+")
+
+
+def _content(translations: tuple[str, ...]) -> tuple[str, ...]:
+    """Translations less German function words (lowercase, as they are written: Artikel is a noun)."""
+    return tuple(w for w in translations if w not in stopwords())
 
 
 def separable_verbs(text: str, known: frozenset[str]) -> set[str]:
@@ -160,8 +165,9 @@ class Lexical:
         Two adjacent terms that the dictionary knows as one phrase (``fighter jet``, ``north korea``)
         become one term. An English hyphenated word the dictionary lacks counts as its parts
         (munitions-industry: munitions, industry); a name stays whole. Two nouns in a row also look for the
-        German compounds of their translations. A word whose first translation is a function word is one
-        itself (towards: gegen) and is left out. German questions are not translated."""
+        German compounds of their translations. German function words among the translations are dropped,
+        and a word translated mostly by them is one itself (towards) and is left out. German questions are not
+        translated."""
         terms = content_terms(question)
         if not self.lexicon or is_german(question):
             return {t: (t,) for t in terms}
@@ -172,8 +178,9 @@ class Lexical:
         verbs = {t: v for t in terms if (v := self._phrasal(t, question))}
         while i < len(terms):
             if terms[i] in verbs:  # "set off": the verb with its particle, not "train set"
-                out[verbs[terms[i]]] = (verbs[terms[i]], *self.lexicon.translate(verbs[terms[i]]))
-                i += 1
+                verb = verbs[terms[i]]
+                out[verb] = (verb, *_content(self.lexicon.translate(verb)))
+                i += 2 if i + 1 < len(terms) and terms[i + 1] == verb.split()[1] else 1  # "turn back": back too
                 continue
             pair = f"{terms[i]} {terms[i + 1]}" if i + 1 < len(terms) and terms[i + 1] not in verbs else ""
             if pair and (found := self.lexicon.translate(pair)) and pair.lower() in question.lower():
@@ -183,16 +190,17 @@ class Lexical:
             together = i and f"{terms[i - 1]} {terms[i]}" in question.lower()
             joined = self.compounds(terms[i - 1], terms[i]) if together else ()  # aircraft plant: Flugzeugwerk
             found = self.lexicon.translate(terms[i])
-            if not found or found[0].lower() not in stopwords():  # towards: gegen, a function word like it
-                out[terms[i]] = tuple(dict.fromkeys((terms[i], *(w for w in found if w.lower() not in stopwords()),
-                                                     *joined)))  # near: not bei, which matches everywhere
+            kept = _content(found)  # near: not bei, which matches everywhere
+            if not found or 2 * len(kept) > len(found):  # towards (gegen, gen, nach): a function word itself
+                out[terms[i]] = tuple(dict.fromkeys((terms[i], *kept, *joined)))
             i += 1
         return out
 
     def _phrasal(self, term: str, question: str) -> str | None:
         """The phrasal verb a term opens in the question ("set off", "wrap up"), when the dictionary has it."""
-        m = re.search(rf"\b{re.escape(term)} ({'|'.join(_VERB_PARTICLES)})\b", question, re.I)
-        return m and self.lexicon.translate(f"{term} {m.group(1).lower()}") and f"{term} {m.group(1).lower()}" or None
+        m = re.search(rf"\b{re.escape(term)} ({'|'.join(VERB_PARTICLES)})\b", question, re.I)
+        verb = f"{term} {m.group(1).lower()}" if m else ""
+        return verb if verb and self.lexicon.translate(verb) else None
 
     def compounds(self, first: str, head: str) -> tuple[str, ...]:
         """The German compounds of two English nouns' translations that the articles use (aircraft factory:

@@ -155,11 +155,27 @@ def test_phrasal_verbs_and_function_words():
     from rag.lexicon import Lexicon
     lex = Lexical(["Der Zug fuhr nach Norden ab."], Lexicon(
         {"train": ("Zug",), "train set": ("Zuggarnitur",), "set off": ("abfahren", "aufbrechen"),
-         "towards": ("gegen", "nach"), "close": ("nahe", "bei"), "north": ("Norden",)}))
+         "towards": ("gegen", "nach"), "close": ("nahe", "dicht", "bei"), "north": ("Norden",)}))
     terms = lex.expand("Did the train set off towards the north close to Minsk?")
     assert terms["set off"] == ("set off", "abfahren", "aufbrechen") and terms["train"] == ("train", "Zug")
     assert "train set" not in terms and "towards" not in terms  # gegen: a function word, so is "towards"
-    assert terms["close"] == ("close", "nahe")  # not "bei", a function word that would match anything
+    assert terms["close"] == ("close", "nahe", "dicht")  # not "bei", a function word that would match anything
+
+
+@pytest.mark.parametrize("question, focus", [
+    ("Which train set off towards Moscow?", "train"),  # the phrasal verb is no noun
+    ("What air-launched hypersonic missile system did Kim see?", "missile system"),  # past the split modifier
+    ("How long did the sit-down talks last?", "talks"),
+])
+def test_focus_passes_phrasal_verbs_and_split_modifiers(assistant, question, focus):
+    from rag.extractive import focus_term
+    assert focus_term(question, assistant.lexical.expand(question)) == focus
+
+
+def test_real_dictionary_keeps_nouns_and_prepositions_out_of_verbs(assistant):
+    terms = assistant.lexical.expand("Which items were built in Komsomolsk and sent towards Pyongyang?")
+    assert "Artikel" in terms["items"]  # a noun, though "artikel" is a stop word in lower case
+    assert "built" in terms and "built in" not in terms and "towards" not in terms
 
 
 def test_the_compound_chief_is_quoted(assistant):
