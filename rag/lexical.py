@@ -14,10 +14,11 @@ import math
 import re
 import unicodedata
 from functools import lru_cache
+from itertools import product
 
 import numpy as np
 
-from .lexicon import Lexicon
+from .lexicon import ENDINGS, Lexicon
 
 _RULES = [("tsch", "ch"), ("tsj", "ch"), ("sch", "sh"), ("zh", "sh"), ("kh", "ch"), ("ck", "k"), ("ph", "f"),
           ("w", "v"), ("j", "y"), ("z", "s"), ("ß", "ss")]
@@ -81,7 +82,6 @@ def word_set(text: str) -> set[str]:
     return out
 
 
-_ENDINGS = ("", "e", "en", "n", "s", "es", "er", "ern")
 VERB_PARTICLES = ("up", "off", "out", "down", "back", "away")  # not in/on/over: "built in Komsomolsk" is no verb
 _PREFIXES = frozenset("anti co de multi non post pre re self semi sub un".split())
 _PARTICLES = frozenset("ab an auf aus bei ein fest fort her hin los mit nach statt teil vor weg weiter zu zurück zusammen".split())
@@ -178,8 +178,8 @@ class Lexical:
         verbs = {t: v for t in terms if (v := self._phrasal(t, question))}
         while i < len(terms):
             if terms[i] in verbs:  # "set off": the verb with its particle, not "train set"
-                verb = verbs[terms[i]]
-                out[verb] = (verb, *_content(self.lexicon.translate(verb)))
+                verb, found = verbs[terms[i]]
+                out[verb] = (verb, *_content(found))
                 i += 2 if i + 1 < len(terms) and terms[i + 1] == verb.split()[1] else 1  # "turn back": back too
                 continue
             pair = f"{terms[i]} {terms[i + 1]}" if i + 1 < len(terms) and terms[i + 1] not in verbs else ""
@@ -196,24 +196,20 @@ class Lexical:
             i += 1
         return out
 
-    def _phrasal(self, term: str, question: str) -> str | None:
-        """The phrasal verb a term opens in the question ("set off", "wrap up"), when the dictionary has it."""
+    def _phrasal(self, term: str, question: str) -> tuple[str, tuple[str, ...]] | None:
+        """The phrasal verb a term opens in the question ("set off", "wrap up") and its translations, when the
+        dictionary has it."""
         m = re.search(rf"\b{re.escape(term)} ({'|'.join(VERB_PARTICLES)})\b", question, re.I)
         verb = f"{term} {m.group(1).lower()}" if m else ""
-        return verb if verb and self.lexicon.translate(verb) else None
+        found = self.lexicon.translate(verb) if verb else ()
+        return (verb, found) if found else None
 
     def compounds(self, first: str, head: str) -> tuple[str, ...]:
         """The German compounds of two English nouns' translations that the articles use (aircraft factory:
         Flugzeugfabrik, where the dictionary only gives Flugzeugwerk)."""
         nouns = [[w for w in self.lexicon.translate(t) if w[:1].isupper()] for t in (first, head)]
-        out = []
-        for a in nouns[0]:
-            for b in nouns[1]:
-                for link in ("", "s", "n", "en"):
-                    c = fold(a + link + b.lower())
-                    if any(c + e in self.vocabulary for e in _ENDINGS):
-                        out.append(a + link + b.lower())
-        return tuple(out)
+        joined = (a + link + b.lower() for a, b, link in product(*nouns, ("", "s", "n", "en")))
+        return tuple(c for c in joined if any(fold(c) + e in self.vocabulary for e in ENDINGS))
 
     def parts(self, term: str) -> list[str]:
         """A hyphenated English word the dictionary lacks as its content parts, else the word itself; a

@@ -22,6 +22,7 @@ _HEADWORD = re.compile(r"^[a-z][a-z-]{1,30}(?: [a-z][a-z-]{1,30})?$")  # one or 
 _GERMAN_WORD = re.compile(r"^[A-Za-zÄÖÜäöüß][A-Za-zÄÖÜäöüß-]{1,40}$")
 _BRACKETS = re.compile(r"<[^>]*>|\[[^\]]*\]|\{[^}]*\}|\([^)]*\)|/[^/]*/|\b[A-Z]{2,}\b")  # tags, IPA, abbreviations
 MAX_SENSES, MAX_WORDS = 5, 10
+ENDINGS = ("", "s", "es", "n", "en", "e", "er", "ern")  # German inflection endings
 _VERSION = 2  # of the parser: a new one makes the cache stale
 
 
@@ -56,7 +57,7 @@ class Lexicon:
     def is_german_word(self, token: str) -> bool:
         """A dictionary word, an inflection of one (Gouverneurs), or a compound ending in one (Grenzregion)."""
         t = token.lower().rsplit("-", 1)[-1]  # Kreml-Chef: its last part
-        if any(t.removesuffix(end) in self.german for end in ("", "s", "es", "n", "en", "e", "er", "ern")):
+        if any(t.removesuffix(end) in self.german for end in ENDINGS):
             return True
         return any(t[i:] in self.german for i in range(4, len(t) - 4))  # not Kin+schal: a name
 
