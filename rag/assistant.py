@@ -14,18 +14,15 @@ from pathlib import Path
 from .backends import EXTRACTIVE, Backend, check_name, get_backend
 from .cite import WireCopy
 from .embed import Embedder
-from .errors import BackendError, IndexLockedError, IndexMissingError, QuestionError
+from .errors import BackendError, IndexMissingError, QuestionError
 from .extractive import extract_answer
 from .generate import check, condense, generate, german_rewrite
-from .gloss import Glossary, load_glossary
-from .gloss import available as gloss_available
-from .indexer import IndexReport, build_index, gloss_ready, manifest_for, sync_gloss
+from .indexer import IndexReport, build_index, manifest_for
 from .lexical import Lexical
-from .lexicon import load_lexicon
 from .lock import index_lock
-from .retrieve import Retriever, default_gloss_weight
+from .retrieve import Retriever
 from .settings import Settings
-from .store import GLOSS_SUFFIX, Store, open_client
+from .store import SENTENCES_SUFFIX, Store, open_client
 from .types import Answer, Passage
 
 log = logging.getLogger(__name__)
@@ -49,14 +46,15 @@ class Assistant:
             if self._retriever is None:
                 self.embedder.warm_up()
                 try:
-                    store = self._store(create=False)
-                    if not store.count() or store.manifest().get("complete") is False:
+                    store, sentences = self._store(create=False), self._sentences(create=False)
+                    if not store.count() or any(s.manifest().get("complete") is not True for s in (store, sentences)):
                         raise IndexMissingError("empty or half-built index")  # a crashed run: finish it
                 except IndexMissingError:
                     self.index(progress=progress)
-                    store = self._store(create=False)
-                store.check_manifest(self._manifest())
-                self._load(store)
+                    store, sentences = self._store(create=False), self._sentences(create=False)
+                for s in (store, sentences):
+                    s.check_manifest(self._manifest())
+                self._load(store, sentences)
         return self
 
     def index(self, paths: list[str | Path] | None = None, rebuild: bool = False, progress: bool = False,
@@ -68,61 +66,35 @@ class Assistant:
         s = self.settings
         with self._lock, (index_lock(s.index_dir) if not s.chroma_host else nullcontext()):
             self.embedder.warm_up()
-            store = self._store(create=True)
+            store, sentences = self._store(create=True), self._sentences(create=True)
             if rebuild:
-                for old in (self._gloss_store(store), store):
-                    if old:
-                        old.drop()
-                store = self._store(create=True)
-            report = build_index(paths or [s.corpus_dir], store, self.embedder, s.chunk_tokens, s.chunk_overlap,
-                                 progress, prune=(not paths) if prune is None else prune)
-            if gloss := self._gloss_store(store):
-                started = time.perf_counter()
-                report.glossed = sync_gloss(store.all_chunks(), gloss, self.embedder, self._glossary(), progress)
-                report.seconds += time.perf_counter() - started
+                for old in (sentences, store):
+                    old.drop()
+                store, sentences = self._store(create=True), self._sentences(create=True)
+            report = build_index(paths or [s.corpus_dir], store, sentences, self.embedder, s.chunk_tokens,
+                                 s.chunk_overlap, progress, prune=(not paths) if prune is None else prune)
             if self._retriever is not None:
-                self._load(store)
+                self._load(store, sentences)
             return report
 
-    def _store(self, create: bool) -> Store:
+    def _store(self, create: bool, suffix: str = "") -> Store:
         s = self.settings
-        return Store(open_client(s.index_dir, s.chroma_host, s.chroma_port, create=create), s.collection, create=create)
+        return Store(open_client(s.index_dir, s.chroma_host, s.chroma_port, create=create), s.collection + suffix,
+                     create=create)
 
-    def _glossary(self) -> Glossary | None:
-        return load_glossary(self.settings.glossary, load_lexicon(self.settings.lexicon))
-
-    def _gloss_store(self, store: Store) -> Store | None:
-        """The collection of English-gloss vectors beside ``store``, when this model reads through a gloss."""
-        weight = self.settings.gloss_weight
-        if (default_gloss_weight(self.embedder.name) if weight is None else weight) <= 0 or not gloss_available(
-                self.settings.glossary):
-            return None
-        return Store(store.client, f"{store.name}{GLOSS_SUFFIX}")
-
-    def _ready_gloss(self, store: Store, chunks: list) -> Store | None:
-        """The gloss collection, brought in step with the chunks first when it lags (an index built without it,
-        or by another setting); None, and plain retrieval, while another process holds the write lock."""
-        gloss = self._gloss_store(store)
-        if gloss is None or gloss_ready(gloss, self.embedder, chunks):
-            return gloss
-        try:
-            with index_lock(self.settings.index_dir) if not self.settings.chroma_host else nullcontext():
-                sync_gloss(chunks, gloss, self.embedder, self._glossary())
-        except IndexLockedError as exc:
-            log.warning("English glosses not used this time: %s", exc)
-            return None
-        return gloss
+    def _sentences(self, create: bool) -> Store:
+        return self._store(create, SENTENCES_SUFFIX)
 
     def _manifest(self) -> dict:
         return manifest_for(self.embedder, self.settings.chunk_tokens, self.settings.chunk_overlap)
 
-    def _load(self, store: Store) -> None:
+    def _load(self, store: Store, sentences: Store) -> None:
         chunks = store.all_chunks()
         self.chunks = chunks
         self.wire = WireCopy(chunks)
-        self.lexical = Lexical([c.text for c in chunks], load_lexicon(self.settings.lexicon))
-        self._retriever = Retriever(chunks, store, self.embedder, self.lexical, self.settings.dense_weight,
-                                    gloss=self._ready_gloss(store, chunks), gloss_weight=self.settings.gloss_weight)
+        self.lexical = Lexical([c.text for c in chunks], [c.language for c in chunks])
+        self._retriever = Retriever(chunks, store, sentences, self.embedder, self.lexical,
+                                    self.settings.lexical_weight)
 
     # answering
     def check_question(self, question: str) -> str:
@@ -138,7 +110,7 @@ class Assistant:
     def retrieve(self, question: str, top_k: int | None = None) -> list[Passage]:
         q = self.check_question(question)
         self.warm_up()
-        return self._retriever.retrieve(q, top_k or self.settings.top_k)
+        return self._retriever.retrieve(self._retriever.analyse(q), top_k or self.settings.top_k)
 
     def ask(self, question: str, top_k: int | None = None, backend: str | None = None) -> Answer:
         """A cited answer to one question. Backend failures come back as an ``Answer`` with ``error`` set
@@ -146,13 +118,19 @@ class Assistant:
         name = check_name(backend or self.settings.backend)
         if name != EXTRACTIVE:
             return _last(self._llm_turn(question, None, top_k, name, streaming=False))
+        return self._extractive(self.check_question(question), None, top_k)
+
+    def _extractive(self, q: str, history: list | None, top_k: int | None) -> Answer:
         started = time.perf_counter()
-        q = self.check_question(question)
         self.warm_up()
-        passages = self._retriever.retrieve(q, top_k or self.settings.top_k)
+        query = self._retriever.analyse(q)
+        previous = _user_turns(history)
+        # a follow-up is also searched together with the last question ("And who else went?")
+        context = self._retriever.analyse(f"{q} {previous[-1]}", query.language) if previous else None
+        passages = self._retriever.retrieve(query, top_k or self.settings.top_k, (context,) if context else ())
         retrieved = time.perf_counter()
-        ex = extract_answer(q, passages, self.lexical, self.wire, self.settings.max_sentences,
-                            self.settings.abstain_below)
+        ex = extract_answer(query, passages, self._retriever, self.lexical, self.wire, self.settings.max_sentences,
+                            self.settings.abstain_below, context)
         done = time.perf_counter()
         return Answer(question=q, text=ex.text, citations=ex.citations, abstained=ex.abstained,
                       backend="extractive", model=self.embedder.name, grounded=bool(ex.citations),
@@ -168,7 +146,7 @@ class Assistant:
         name = check_name(backend or self.settings.backend)
         if name != EXTRACTIVE:
             return _last(self._llm_turn(message, history, top_k, name, streaming=False))
-        return self.ask(_standalone(self.check_question(message), history), top_k=top_k, backend=name)
+        return self._extractive(self.check_question(message), history, top_k)
 
     def stream(self, message: str, history: list | None = None, top_k: int | None = None,
                backend: str | None = None) -> Iterator[str | Answer]:
@@ -213,10 +191,11 @@ class Assistant:
             if self.settings.rewrite_query and (german := german_rewrite(llm, standalone)):
                 extra += (german,)
             timings["rewrite_ms"] = (time.perf_counter() - t) * 1000
-            if (guess := _standalone(q, history)) not in (q, standalone):
-                extra += (guess,)  # the model-free guess guards against a poor condensation
+            if (previous := _user_turns(history)) and standalone == q:
+                extra += (f"{q} {previous[-1]}",)  # the model-free guess guards against a poor condensation
             t = time.perf_counter()
-            passages = self._retriever.retrieve(standalone, k, extra_queries=extra)
+            r = self._retriever
+            passages = r.retrieve(r.analyse(standalone), k, tuple(r.analyse(e) for e in extra))
             timings["retrieve_ms"] = (time.perf_counter() - t) * 1000
             t = time.perf_counter()
             for piece in generate(llm, standalone, passages, language_from=q, streaming=streaming):
@@ -226,7 +205,7 @@ class Assistant:
             timings["generate_ms"] = (time.perf_counter() - t) * 1000
         except BackendError as exc:
             log.warning("%s", exc)
-            passages = passages or self._retriever.retrieve(_standalone(q, history), k)
+            passages = passages or self._retriever.retrieve(self._retriever.analyse(q), k)
             timings["total_ms"] = (time.perf_counter() - started) * 1000
             yield Answer(question=standalone, text=str(exc), citations=[], abstained=True, backend=name,
                          model=llm.model, grounded=False, passages=passages, timings=timings, error=str(exc))
@@ -257,18 +236,6 @@ def _user_turns(history: list | None) -> list[str]:
         elif isinstance(turn, (list, tuple)) and turn and isinstance(turn[0], str):
             out.append(turn[0])
     return out
-
-
-_FOLLOW_UP = re.compile(r"^(and|und|also|what about|how about|und was|was ist mit|sowie)\b|\b(there|it|they|them|he|she|"
-                        r"this|that|those|dort|da|dabei|er|sie|es|ihm|ihr|dies\w*|jene\w*)\b", re.I)
-
-
-def _standalone(message: str, history: list | None) -> str:
-    """Without an LLM to rewrite it, a follow-up question is searched together with the last question."""
-    previous = _user_turns(history)
-    if previous and _FOLLOW_UP.search(message.strip()):
-        return f"{message.strip()} ({previous[-1].strip()})"
-    return message
 
 
 @lru_cache(maxsize=1)

@@ -1,7 +1,7 @@
 """Split articles into sentence-aligned chunks sized in cl100k_base tokens, with sentence overlap.
 
-Sentences come from NLTK's German Punkt model (shipped inside llama-index, so nothing is downloaded),
-per paragraph, so headings never fuse with the next sentence. A sentence longer than a chunk is cut at
+Sentences come from the NLTK Punkt model of the article's language (shipped inside llama-index, so nothing
+is downloaded; a language without a profile is split at sentence punctuation), per paragraph, so headings never fuse with the next sentence. A sentence longer than a chunk is cut at
 word boundaries. Chunk ids hash the file, the position and the text: unchanged text keeps its id.
 """
 
@@ -12,6 +12,7 @@ import re
 from functools import lru_cache
 from typing import Callable
 
+from .profiles import profile
 from .types import Article, Chunk
 
 
@@ -24,20 +25,27 @@ def token_counter() -> Callable[[str], int]:
     return lambda text: len(encode(text))
 
 
-@lru_cache(maxsize=1)
-def _punkt():
+@lru_cache(maxsize=None)
+def _punkt(language: str):
     from llama_index.core.utils import globals_helper
     from nltk.tokenize.punkt import PunktTokenizer
 
     globals_helper.wait_for_nltk_check()  # puts llama-index's bundled nltk_cache on nltk's path
-    return PunktTokenizer("german")
+    return PunktTokenizer(language)
 
 
-def split_sentences(text: str) -> list[tuple[int, int]]:
+_END = re.compile(r"[^.!?。！？]+(?:[.!?。！？]+[\"'”»)]*|$)")
+
+
+def split_sentences(text: str, language: str = "") -> list[tuple[int, int]]:
     """Sentence spans of ``text``, paragraph by paragraph (blank lines end a sentence)."""
+    model = profile(language).punkt
     spans: list[tuple[int, int]] = []
     for para in re.finditer(r"[^\n]+(?:\n(?!\s*\n)[^\n]+)*", text):
-        for s, e in _punkt().span_tokenize(para.group()):
+        found = (_punkt(model).span_tokenize(para.group()) if model else
+                 ((m.start() + len(m.group()) - len(m.group().lstrip()), m.end()) for m in _END.finditer(para.group())
+                  if m.group().strip()))
+        for s, e in found:
             spans.append((para.start() + s, para.start() + e))
     return spans
 
@@ -45,7 +53,8 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 def chunk_article(article: Article, max_tokens: int = 160, overlap_tokens: int = 40) -> list[Chunk]:
     """Chunks of whole sentences, at most ``max_tokens`` each; each repeats up to ``overlap_tokens`` of the last."""
     count = token_counter()
-    units = [(s, e, count(article.text[s:e])) for s, e in _fit(article.text, split_sentences(article.text), max_tokens)]
+    units = [(s, e, count(article.text[s:e])) for s, e in _fit(article.text, split_sentences(article.text, article.language),
+                                                                    max_tokens)]
     chunks: list[Chunk] = []
     i = 0
     while i < len(units):
@@ -98,4 +107,5 @@ def _make_chunk(article: Article, units: list[tuple[int, int, int]], count: Call
         sentences=tuple((article.to_source(s), article.to_source(e)) for s, e, _ in units),
         sentence_texts=tuple(article.text[s:e] for s, e, _ in units),
         n_tokens=count(text),
+        language=article.language,
     )

@@ -31,6 +31,8 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("eval", help="measure accuracy", description="Run an eval set through the pipeline.\n"
                        "Example: rag eval --k 5 --json report.json", formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--dataset", default="evals/questions.jsonl")
+    p.add_argument("--corpus", help="index this folder of articles for the set (cached), not the project's index")
+    p.add_argument("--suite", help="run every set of a suite file (e.g. evals/suite.json) and print a table")
     p.add_argument("--k", type=int, help="top_k for retrieval")
     p.add_argument("--json", dest="json_path", help="write the full report to this file")
     p.add_argument("--check", action="store_true", help="exit 1 when a floor is broken")
@@ -75,8 +77,8 @@ def _run(args) -> int:
         for path, why in report.skipped:
             print(f"skipped {path}: {why}", file=sys.stderr)
         print(f"{report.articles} articles, {report.chunks} chunks: {report.added} added, {report.removed} removed, "
-              f"{report.unchanged} unchanged, {report.embedded} embedded"
-              + (f" ({report.glossed} English glosses)" if report.glossed else "") + f" in {report.seconds:.1f} s")
+              f"{report.unchanged} unchanged, {report.embedded} chunks and {report.sentences} sentences embedded"
+              f" in {report.seconds:.1f} s")
         return 0
     if args.command == "ask":
         assistant.warm_up(progress=sys.stderr.isatty())
@@ -109,8 +111,14 @@ def _run(args) -> int:
         launch(assistant, settings)
         return 0
     if args.command == "eval":
-        from .evaluate import broken_floors, run_eval
+        from .evaluate import broken_floors, corpus_assistant, load_suite, run_eval, run_suite
 
+        if args.suite:
+            results = run_suite(settings, load_suite(args.suite), assistant)
+            _print_suite(results)
+            return 1 if args.check and any(r.broken for r in results) else 0
+        if args.corpus:
+            assistant = corpus_assistant(settings, args.corpus)
         report = run_eval(assistant, args.dataset, args.k)
         _print_report(report)
         if args.json_path:
@@ -121,6 +129,22 @@ def _run(args) -> int:
             print(f"floor broken: {b}", file=sys.stderr)
         return 1 if broken and args.check else 0
     return 2
+
+
+SUITE_COLUMNS = [("hit@5", "retrieval", "hit@5"), ("MRR", "retrieval", "mrr"), ("facts", "answer", "fact_recall"),
+                 ("cite prec", "citations", "precision"), ("abstain", "abstention", "accuracy"),
+                 ("false abst", "abstention", "false_abstentions"), ("p50 ms", "latency_ms", "p50")]
+
+
+def _print_suite(results) -> None:
+    width = max(len(f"{r.name} ({r.split})") for r in results)
+    print(f"{'set':<{width}}  {'n':>4}  " + "  ".join(f"{c:>10}" for c, _, _ in SUITE_COLUMNS))
+    for r in results:
+        cells = "  ".join(f"{r.report[a][b]:>10.3f}" for _, a, b in SUITE_COLUMNS)
+        print(f"{r.name + ' (' + r.split + ')':<{width}}  {r.report['n']:>4}  {cells}")
+    for r in results:
+        for b in r.broken:
+            print(f"floor broken: {r.name} ({r.split}): {b}", file=sys.stderr)
 
 
 def _print_report(r: dict) -> None:

@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .errors import CorpusError
+from .profiles import detect
 from .types import Article
 
 EXTENSIONS = (".txt", ".md")
@@ -104,6 +105,7 @@ def clean(raw: str, source: str, path: str = "") -> Article | None:
         text=text,
         segments=tuple(segments),
         content_hash=hashlib.sha256(raw.encode("utf-8")).hexdigest()[:16],
+        language=detect(text),
     )
 
 

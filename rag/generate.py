@@ -10,7 +10,7 @@ from collections.abc import Iterator
 
 from .backends.base import Backend
 from .cite import Verified, WireCopy, verify
-from .extractive import is_german
+from .profiles import detect
 from .prompt import answer_messages, clean_line, condense_messages, rewrite_messages
 from .types import Passage
 
@@ -48,7 +48,7 @@ def condense(backend: Backend, message: str, history: list | None) -> str:
 
 def german_rewrite(backend: Backend, question: str) -> str | None:
     """A German version of ``question`` for searching German articles; None when it already is German."""
-    if is_german(question):
+    if detect(question) == "de":
         return None
     german = clean_line(backend.complete(rewrite_messages(question)), "", limit=max(400, 4 * len(question)))
     return german if german and _plausible(german, question) else None
@@ -59,7 +59,7 @@ def _plausible(german: str, question: str) -> bool:
     and numbers. A weak model's echo or noise fused into the search would only dilute it."""
     names = {w.casefold()[:4] for w in re.findall(r"(?<!^)(?<![.?!] )\b[A-Z][\w-]{2,}|\d+", question.strip())}
     kept = {w.casefold()[:4] for w in re.findall(r"[\w-]{3,}|\d+", german)}
-    return (is_german(german) and german.casefold() != question.casefold()
+    return (detect(german) == "de" and german.casefold() != question.casefold()
             and 0.4 * len(question) <= len(german) <= 3 * len(question) + 30 and (not names or bool(names & kept)))
 
 

@@ -6,16 +6,16 @@ repaired by the next one: upserts are keyed by content-hash ids and never duplic
 
 from __future__ import annotations
 
+import hashlib
 import time
 from dataclasses import dataclass, field
+
 from pathlib import Path
 
 from .chunks import chunk_article
 from .corpus import load_corpus
 from .embed import Embedder
 from .errors import CorpusError
-from .gloss import VERSION as GLOSS_VERSION
-from .gloss import Glossary
 from .store import Store
 from .types import Chunk
 
@@ -28,22 +28,33 @@ class IndexReport:
     removed: int
     unchanged: int
     embedded: int
-    glossed: int = 0  # English glosses embedded (see ``gloss``)
+    sentences: int = 0  # sentence vectors embedded (a sentence already known is not)
     skipped: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
 
 
+LAYOUT = "titled-chunks+sentences"  # what the vectors are of; an index of another layout must be rebuilt
+
+
 def manifest_for(embedder: Embedder, chunk_tokens: int, chunk_overlap: int) -> dict:
     return {"model": embedder.name, "dim": embedder.dim, "chunk_tokens": chunk_tokens,
-            "chunk_overlap": chunk_overlap, "passage_prefix": embedder.passage_prefix}
+            "chunk_overlap": chunk_overlap, "passage_prefix": embedder.passage_prefix, "layout": LAYOUT}
 
 
-def build_index(paths: list[str | Path], store: Store, embedder: Embedder, chunk_tokens: int = 160,
+def sentence_id(text: str) -> str:
+    """Sentence vectors are keyed by their text: overlap and wire copy embed a sentence once."""
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()[:24]
+
+
+def build_index(paths: list[str | Path], store: Store, sentences: Store, embedder: Embedder, chunk_tokens: int = 160,
                 chunk_overlap: int = 40, progress: bool = False, prune: bool = True) -> IndexReport:
-    """Sync ``store`` with the articles under ``paths``; the caller holds the write lock.
+    """Sync ``store`` (chunks) and ``sentences`` (their sentence vectors) with the articles under ``paths``;
+    the caller holds the write lock.
 
-    With ``prune`` the index mirrors ``paths`` (articles no longer there are dropped); without it, only the
-    articles found are added or replaced and the rest of the index is left alone."""
+    A chunk is embedded with its article's title (context for a passage from the middle of an article), and
+    each of its sentences on its own, once per distinct text: the best sentence helps find the chunk and picks
+    the quote. With ``prune`` the index mirrors ``paths`` (articles no
+    longer there are dropped); without it, only the articles found are added or replaced."""
     started = time.perf_counter()
     corpus = load_corpus(*paths)
     if not corpus.articles:
@@ -57,8 +68,9 @@ def build_index(paths: list[str | Path], store: Store, embedder: Embedder, chunk
         else:
             articles.append(a)
     expected = manifest_for(embedder, chunk_tokens, chunk_overlap)
-    store.check_manifest(expected)
-    store.write_manifest({**expected, "complete": False})  # labelled before any vector; completed at the end
+    for s in (store, sentences):
+        s.check_manifest(expected)
+        s.write_manifest({**expected, "complete": False})  # labelled before any vector; completed at the end
     existing = store.ids_by_source()
     if not prune:
         existing = {src: ids for src, ids in existing.items() if any(a.source == src for a in articles)}
@@ -69,72 +81,37 @@ def build_index(paths: list[str | Path], store: Store, embedder: Embedder, chunk
     have = set().union(*existing.values()) if existing else set()
     new = [c for c in wanted if c.id not in have]
     stale = sorted(have - wanted_ids)
-    reused = _reusable_vectors(store, new, stale)
-    to_embed = [c for c in new if c.text not in reused]
-    vectors = {}
+    needed = {sentence_id(t): t for c in new for t in c.sentence_texts}  # sentence vectors already there are kept
+    vectors = sentences.vectors(list(needed))
+    to_embed = [sid for sid in needed if sid not in vectors]
     if to_embed:
-        texts = [c.text for c in to_embed]
-        bar = _bar(len(texts), progress)
-        for i in range(0, len(texts), 32):
-            for c, v in zip(to_embed[i:i + 32], embedder.embed_passages(texts[i:i + 32])):
-                vectors[c.id] = v
-            bar.update(len(texts[i:i + 32]))
+        bar = _bar(len(to_embed), progress)
+        for i in range(0, len(to_embed), 32):
+            batch = to_embed[i:i + 32]
+            got = embedder.embed_passages([needed[sid] for sid in batch])
+            sentences.put_vectors(batch, got)
+            vectors.update(zip(batch, got))
+            bar.update(len(batch))
         bar.close()
-    if new:
-        store.upsert(new, [vectors[c.id] if c.id in vectors else reused[c.text] for c in new])
+    for i in range(0, len(new), 32):
+        batch = new[i:i + 32]
+        store.upsert(batch, embedder.embed_passages([passage_text(c) for c in batch]))
     store.delete(stale)
-    store.write_manifest({**expected, "complete": True})
+    if stale:  # sentences no chunk holds any more
+        sentences.delete(sorted(sentences.ids() - {sentence_id(t) for c in store.all_chunks() for t in c.sentence_texts}))
+    for s in (store, sentences):
+        s.write_manifest({**expected, "complete": True})
     return IndexReport(articles=len(articles), chunks=len(wanted), added=len(new), removed=len(stale),
-                       unchanged=len(wanted) - len(new), embedded=len(to_embed), skipped=skipped,
+                       unchanged=len(wanted) - len(new), embedded=len(new), sentences=len(to_embed), skipped=skipped,
                        seconds=time.perf_counter() - started)
 
 
-def gloss_manifest(embedder: Embedder) -> dict:
-    return {"model": embedder.name, "dim": embedder.dim, "passage_prefix": embedder.passage_prefix,
-            "gloss": GLOSS_VERSION}
+def passage_text(chunk: Chunk) -> str:
+    """What a chunk's vector is made from: the text, after the article's title unless it opens with it."""
+    return chunk.text if chunk.text.startswith(chunk.title) else f"{chunk.title}\n\n{chunk.text}"
 
 
-def sync_gloss(chunks: list[Chunk], store: Store, embedder: Embedder, glossary: Glossary,
-               progress: bool = False) -> int:
-    """Give the gloss collection ``store`` one vector per chunk, of the chunk's English gloss (see ``gloss``),
-    under the chunk's own id; returns how many were embedded. Like the chunks, it repairs a half-done run,
-    and vectors of another model or gloss version are replaced."""
-    expected = gloss_manifest(embedder)
-    found = store.manifest()
-    have = set().union(*store.ids_by_source().values()) if store.count() else set()
-    if any(found.get(k) != v for k, v in expected.items()):
-        store.delete(sorted(have))
-        have = set()
-    store.write_manifest({**expected, "complete": False})
-    new = [c for c in chunks if c.id not in have]
-    if new:
-        bar = _bar(len(new), progress, "Embedding English glosses")
-        for i in range(0, len(new), 32):
-            batch = new[i:i + 32]
-            store.upsert(batch, embedder.embed_passages([glossary.gloss(c.text) for c in batch]))
-            bar.update(len(batch))
-        bar.close()
-    store.delete(sorted(have - {c.id for c in chunks}))
-    store.write_manifest({**expected, "complete": True})
-    return len(new)
-
-
-def gloss_ready(store: Store, embedder: Embedder, chunks: list[Chunk]) -> bool:
-    """Whether the gloss collection holds this model's vectors for exactly these chunks."""
-    return (store.manifest() == {**gloss_manifest(embedder), "complete": True}
-            and set(store.collection.get(include=[])["ids"]) == {c.id for c in chunks})
-
-
-def _reusable_vectors(store: Store, new: list[Chunk], stale: list[str]) -> dict:
-    """Vectors of stale chunks whose text reappears (moved, not changed): never embed the same text twice."""
-    if not new or not stale:
-        return {}
-    texts = {c.text for c in new}
-    got = store.collection.get(ids=stale, include=["documents", "embeddings"])
-    return {doc: vec for doc, vec in zip(got["documents"], got["embeddings"]) if doc in texts}
-
-
-def _bar(total: int, enabled: bool, what: str = "Embedding chunks"):
+def _bar(total: int, enabled: bool, what: str = "Embedding sentences"):
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=what, unit="chunk", disable=not enabled, leave=False)
+    return tqdm(total=total, desc=what, unit="sentence", disable=not enabled, leave=False)

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import re
 
-from .extractive import abstain_text, is_german
+from .extractive import abstain_text
+from .profiles import detect
 from .types import Passage
 
 Messages = list[dict[str, str]]
@@ -31,10 +32,8 @@ Rules:
 
 def language_of(question: str) -> str:
     """The instruction about the answer's language, in English (which every instruction-tuned model reads)."""
-    if is_german(question):
-        return "Write the answer in German, the language of the question."
     return ("Write the answer in the language of the question (English unless the question is in another "
-            "language), even though the passages are in German.")
+            "language), whatever the language of the passages.")
 
 
 def defuse(text: str) -> str:
@@ -56,7 +55,7 @@ def answer_messages(question: str, passages: list[Passage], language_from: str |
     """Messages asking for a cited answer to ``question`` from ``passages`` (numbered from 1).
     ``language_from`` is the text whose language the answer should use (default: the question)."""
     lang_text = language_from or question
-    system = SYSTEM.format(language=language_of(lang_text), abstain=abstain_text(lang_text))
+    system = SYSTEM.format(language=language_of(lang_text), abstain=abstain_text(detect(lang_text)))
     user = (f"Passages ({len(passages)}), quoted from the articles:\n{format_passages(passages)}\n\n"
             f"<question>\n{defuse(question)}\n</question>\n\n"
             "Answer the question from the passages only, with a [n] marker after each claim.")

@@ -1,88 +1,100 @@
-"""Hybrid retrieval: dense vectors from Chroma and cross-lingual lexical scores, fused.
+"""Hybrid retrieval: multilingual dense vectors from Chroma and BM25, fused.
 
-Fusion adds z-scored similarities (lexical + ``dense_weight`` x dense), which keeps how far ahead a
-passage is, unlike reciprocal rank fusion. English-only embedding models barely see German text (the
-packaged MiniLM finds the right passage in its top 5 for under 40% of English questions here), so by
-default they get a small weight and multilingual models an equal one; ``dense_weight`` overrides it. For
-English questions, English-only models also compare the question with each passage's English gloss
-(``gloss``), a third score fused alike. A question that wants a number, a time or a distance
-(``answer_type``) also favours passages that hold one.
+A question is analysed once into a ``Query`` (language, vector, lexical terms) and passed on. A chunk's
+dense score adds the similarity of its own vector (text under its article's title) and of its best
+sentence: the sentence that answers stands out even in a long chunk. Fusion adds z-scored dense and lexical scores (``lexical_weight`` x
+lexical, for passages in the question's language), which keeps how far ahead a passage is, unlike
+reciprocal rank fusion.
 """
 
 from __future__ import annotations
 
-import re
+from dataclasses import dataclass
 
 import numpy as np
 
-from . import answer_type
 from .embed import Embedder
 from .errors import ConfigError
-from .lexical import Lexical, is_german
+from .indexer import sentence_id
+from .lexical import Lexical, QueryTerms
+from .profiles import detect
 from .store import Store
 from .types import Chunk, Passage
 
-KIND_BOOST = 0.5  # for a passage holding the kind of answer asked for (a number for "how many years")
-GLOSS_WEIGHT = 0.2  # of the gloss vectors, for English-only models
-_MULTILINGUAL = re.compile(r"multilingual|labse|e5|bge-m3|gte-multi|jina-embeddings-v3|xlm|mpnet-base-v2", re.I)
 
+@dataclass(frozen=True)
+class Query:
+    """A question, analysed once: its text, language, vector and lexical terms."""
 
-def default_dense_weight(model: str) -> float:
-    return 1.0 if _MULTILINGUAL.search(model) else 0.1
-
-
-def default_gloss_weight(model: str) -> float:
-    """A multilingual model reads the German itself; an English-only one reads it through the gloss."""
-    return 0.0 if _MULTILINGUAL.search(model) else GLOSS_WEIGHT
+    text: str
+    language: str
+    vector: np.ndarray
+    terms: QueryTerms
 
 
 class Retriever:
-    def __init__(self, chunks: list[Chunk], store: Store, embedder: Embedder, lexical: Lexical,
-                 dense_weight: float | None = None, depth: int = 100, gloss: Store | None = None,
-                 gloss_weight: float | None = None) -> None:
-        self.chunks = {c.id: c for c in chunks}
-        self.order = [c.id for c in chunks]
-        self.position = {cid: i for i, cid in enumerate(self.order)}
-        self.store, self.embedder, self.lexical = store, embedder, lexical
-        self.dense_weight = default_dense_weight(embedder.name) if dense_weight is None else dense_weight
-        self.depth = depth
-        self.gloss = gloss  # the collection of gloss vectors, under the chunks' ids
-        self.gloss_weight = (default_gloss_weight(embedder.name) if gloss_weight is None else gloss_weight) if gloss else 0.0
+    def __init__(self, chunks: list[Chunk], store: Store, sentences: Store, embedder: Embedder, lexical: Lexical,
+                 lexical_weight: float = 0.3, depth: int = 100) -> None:
+        self.chunks = chunks
+        self.store, self.sentences, self.embedder, self.lexical = store, sentences, embedder, lexical
+        self.lexical_weight, self.depth = lexical_weight, depth
+        self.position = {c.id: i for i, c in enumerate(chunks)}
+        self.holders: dict[str, list[int]] = {}  # sentence id -> chunks holding it
+        for i, c in enumerate(chunks):
+            for t in c.sentence_texts:
+                self.holders.setdefault(sentence_id(t), []).append(i)
+        self._vectors: dict[str, np.ndarray] = {}
+        self.languages = np.array([c.language for c in chunks])
 
-    def retrieve(self, question: str, top_k: int = 5, extra_queries: tuple[str, ...] = ()) -> list[Passage]:
-        """The ``top_k`` best passages for the question (and any rewrites of it, fused alike)."""
+    def analyse(self, question: str, language: str | None = None) -> Query:
+        lang = detect(question) if language is None else language
+        return Query(question, lang, self.embedder.embed_query(question), self.lexical.terms(question, lang))
+
+    def retrieve(self, query: Query, top_k: int = 5, extra: tuple[Query, ...] = ()) -> list[Passage]:
+        """The ``top_k`` best passages for the query (and any rewrites of it, fused alike)."""
         if top_k <= 0:
             raise ConfigError(f"top_k must be > 0, got {top_k}")
-        if not self.order:
+        if not self.chunks:
             return []
-        fused = np.zeros(len(self.order))
-        lex_best = np.zeros(len(self.order))
-        dense_best = np.full(len(self.order), -1.0)
-        for q in (question, *extra_queries):
-            lex = self.lexical.scores(q)
-            dense = self._similarities(self.store, q) if self.dense_weight > 0 else np.zeros(len(self.order))
-            fused += _z(lex) + self.dense_weight * _z(dense)
-            if self.gloss_weight > 0 and not is_german(q):
-                fused += self.gloss_weight * _z(self._similarities(self.gloss, q))
-            lex_best, dense_best = np.maximum(lex_best, lex), np.maximum(dense_best, dense)
-        kind = answer_type.expected(answer_type.parts(question)[0])
-        if kind not in (None, "name") and KIND_BOOST:
-            for i in np.argsort(-fused, kind="stable")[:self.depth]:  # the leading passages: a big corpus stays fast
-                fused[i] += KIND_BOOST * answer_type.holds(kind, self.chunks[self.order[i]].text, question)
-        lex_rank = _ranks(lex_best)
-        dense_rank = _ranks(dense_best) if self.dense_weight > 0 else None
+        fused = np.zeros(len(self.chunks))
+        dense_best = np.full(len(self.chunks), -np.inf)
+        lex_best = np.zeros(len(self.chunks))
+        for q in (query, *extra):
+            dense, lex = self._dense(q.vector), self.lexical.scores(q.terms)
+            # words meet words of their own language: across languages BM25 matches mostly by chance
+            fused += _z(dense) + self.lexical_weight * _z(lex) * (self.languages == q.language)
+            dense_best, lex_best = np.maximum(dense_best, dense), np.maximum(lex_best, lex)
+        dense_rank, lex_rank = _ranks(dense_best), _ranks(lex_best)
         best = np.argsort(-fused, kind="stable")[:top_k]
-        return [Passage(self.chunks[self.order[i]], float(fused[i]), r, None if dense_rank is None else int(dense_rank[i]),
-                        int(lex_rank[i])) for r, i in enumerate(best, 1)]
+        return [Passage(self.chunks[i], float(fused[i]), r, int(dense_rank[i]), int(lex_rank[i]))
+                for r, i in enumerate(best, 1)]
+
+    def similarities(self, vector: np.ndarray, sentences: list[str]) -> np.ndarray:
+        """Cosine similarity of each sentence to ``vector``, from the stored sentence vectors."""
+        ids = [sentence_id(t) for t in sentences]
+        missing = [sid for sid in dict.fromkeys(ids) if sid not in self._vectors]
+        if missing:
+            if len(self._vectors) > 100_000:
+                self._vectors.clear()
+            self._vectors.update((k, np.asarray(v, dtype=np.float32)) for k, v in self.sentences.vectors(missing).items())
+        dim = len(vector)
+        return np.array([float(self._vectors.get(sid, np.zeros(dim)) @ vector) for sid in ids])
+
+    def _dense(self, vector: np.ndarray) -> np.ndarray:
+        """Per chunk: similarity of its vector plus that of its best sentence (the least seen, beyond ``depth``)."""
+        chunk = _spread(len(self.chunks), ((self.position.get(cid), sim) for cid, sim in self.store.query(vector, self.depth)))
+        hits = self.sentences.query(vector, 3 * self.depth)
+        best = _spread(len(self.chunks), ((i, sim) for sid, sim in hits for i in self.holders.get(sid, ())))
+        return chunk + best
 
 
-    def _similarities(self, store: Store, question: str) -> np.ndarray:
-        """Cosine similarity of the question to each chunk's vector in ``store``; beyond ``depth``, the least."""
-        sims = np.full(len(self.order), np.nan)
-        for cid, sim in store.query(self.embedder.embed_query(question), self.depth):
-            if cid in self.position:
-                sims[self.position[cid]] = sim
-        return np.where(np.isnan(sims), np.nanmin(sims) if np.isfinite(sims).any() else 0.0, sims)
+def _spread(n: int, pairs) -> np.ndarray:
+    """An array of the highest value given per position; positions not given get the lowest value given."""
+    out = np.full(n, np.nan)
+    for i, v in pairs:
+        if i is not None and not (out[i] >= v):
+            out[i] = v
+    return np.where(np.isnan(out), np.nanmin(out) if np.isfinite(out).any() else 0.0, out)
 
 
 def _z(x: np.ndarray) -> np.ndarray:

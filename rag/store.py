@@ -16,8 +16,9 @@ os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 from .errors import IndexMissingError, ModelMismatchError, RagError  # noqa: E402
 from .types import Chunk  # noqa: E402
 
-GLOSS_SUFFIX = "-gloss"  # the collection of English-gloss vectors beside each collection of chunks
-MANIFEST_KEYS = ("model", "dim", "chunk_tokens", "chunk_overlap", "passage_prefix", "gloss", "complete")
+SENTENCES_SUFFIX = "-sentences"  # the collection of sentence vectors beside each collection of chunks
+MANIFEST_KEYS = ("model", "dim", "chunk_tokens", "chunk_overlap", "passage_prefix", "layout", "complete")
+PAGE = 5000  # records per read: Chroma's embedded store binds one SQL variable per record
 
 
 def open_client(index_dir: str | Path = "index", host: str = "", port: int = 8000, create: bool = True):
@@ -79,11 +80,31 @@ class Store:
     def count(self) -> int:
         return self.collection.count()
 
+    def _pages(self, include: list[str]):
+        for offset in range(0, self.count(), PAGE):
+            yield self.collection.get(include=include, limit=PAGE, offset=offset)
+
     def ids_by_source(self) -> dict[str, set[str]]:
-        got = self.collection.get(include=["metadatas"])
         out: dict[str, set[str]] = {}
-        for cid, meta in zip(got["ids"], got["metadatas"]):
-            out.setdefault(meta["source"], set()).add(cid)
+        for got in self._pages(["metadatas"]):
+            for cid, meta in zip(got["ids"], got["metadatas"]):
+                out.setdefault(meta["source"], set()).add(cid)
+        return out
+
+    def ids(self) -> set[str]:
+        return {cid for got in self._pages([]) for cid in got["ids"]}
+
+    def put_vectors(self, ids: list[str], vectors) -> None:
+        """Vectors without documents (the sentence collection)."""
+        for i in range(0, len(ids), 256):
+            self.collection.upsert(ids=ids[i:i + 256], embeddings=[list(map(float, v)) for v in vectors[i:i + 256]])
+
+    def vectors(self, ids: list[str]) -> dict:
+        """id -> stored vector, for the ids present."""
+        out = {}
+        for i in range(0, len(ids), PAGE):
+            got = self.collection.get(ids=ids[i:i + PAGE], include=["embeddings"])
+            out.update(zip(got["ids"], got["embeddings"]))
         return out
 
     def upsert(self, chunks: list[Chunk], vectors) -> None:
@@ -97,8 +118,8 @@ class Store:
             self.collection.delete(ids=ids[i:i + 256])
 
     def all_chunks(self) -> list[Chunk]:
-        got = self.collection.get(include=["documents", "metadatas"])
-        chunks = [_chunk(cid, doc, meta) for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"])]
+        chunks = [_chunk(cid, doc, meta) for got in self._pages(["documents", "metadatas"])
+                  for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"])]
         return sorted(chunks, key=lambda c: (c.source, c.start))
 
     def query(self, vector, n: int) -> list[tuple[str, float]]:
@@ -114,7 +135,8 @@ class Store:
 
 
 def _meta(c: Chunk) -> dict:
-    return {"source": c.source, "title": c.title, "date": c.date or "", "start": c.start, "end": c.end,
+    return {"source": c.source, "title": c.title, "date": c.date or "", "language": c.language,
+            "start": c.start, "end": c.end,
             "sentences": json.dumps(c.sentences), "sentence_texts": json.dumps(c.sentence_texts, ensure_ascii=False),
             "n_tokens": c.n_tokens}
 
@@ -122,4 +144,5 @@ def _meta(c: Chunk) -> dict:
 def _chunk(cid: str, doc: str, m: dict) -> Chunk:
     return Chunk(id=cid, source=m["source"], title=m["title"], date=m["date"] or None, start=m["start"], end=m["end"],
                  text=doc, sentences=tuple(tuple(s) for s in json.loads(m["sentences"])),
-                 sentence_texts=tuple(json.loads(m["sentence_texts"])), n_tokens=m["n_tokens"])
+                 sentence_texts=tuple(json.loads(m["sentence_texts"])), n_tokens=m["n_tokens"],
+                 language=m.get("language", ""))

@@ -21,6 +21,7 @@ class Article:
     text: str
     segments: tuple[tuple[int, int, int], ...]
     content_hash: str
+    language: str = ""  # ISO 639-1 code, "" when unknown (see ``profiles``)
 
     def to_source(self, offset: int) -> int:
         """File offset of cleaned-text offset ``offset`` (an end offset maps to the end of its run)."""
@@ -44,6 +45,7 @@ class Chunk:
     sentences: tuple[tuple[int, int], ...]  # file offsets of each sentence
     sentence_texts: tuple[str, ...]
     n_tokens: int
+    language: str = ""
 
 
 @dataclass(frozen=True)

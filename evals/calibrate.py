@@ -1,0 +1,96 @@
+"""Fit the extractive answer's confidence on development questions and print each threshold's trade-off.
+
+    python evals/calibrate.py [--sets dev] [--lexical-weight W]
+
+Runs the development sets (XQuAD dev splits, the unanswerable mix, the seed dev sets ``dev*.jsonl``; never
+the held-out ``*.test.jsonl`` or the reported ``questions.jsonl``), records the confidence's inputs for each
+question (``rag.extractive.signals``), fits a logistic regression of "the articles answer it" on them
+(scikit-learn, balanced classes) and prints the weights for ``rag.extractive.CONFIDENCE``. Then, for each
+threshold, the abstention on unanswerable questions and the false abstentions on answerable ones, per set:
+pick ``abstain_below`` from this table. Retrieval and quote figures are printed too, for choosing settings.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from rag.evaluate import corpus_assistant  # noqa: E402
+from rag.extractive import CONFIDENCE, confidence, signals  # noqa: E402
+from rag.scoring import fact_recall, hit_rank, load_questions  # noqa: E402
+from rag.settings import Settings  # noqa: E402
+from rag import Assistant  # noqa: E402
+
+X = ROOT / "evals" / "xquad"
+DEV_SETS = [(X / f"{d}.dev.jsonl", X / "corpus" / f"{c}-dev") for d, c in
+            [("en-de", "de"), ("de-de", "de"), ("en-es", "es"), ("en-en", "en")]]
+DEV_SETS += [(X / "unanswerable.dev.jsonl", X / "corpus" / "de-dev-part")]
+DEV_SETS += [(p, None) for p in sorted((ROOT / "evals").glob("dev*.jsonl"))]
+
+
+def collect(settings: Settings, k: int) -> list[dict]:
+    rows = []
+    seeds = None
+    for dataset, corpus in DEV_SETS:
+        if corpus is None:
+            seeds = seeds or Assistant(settings.replace(corpus_dir=str(ROOT / "seeds"))).warm_up()
+            a = seeds
+        else:
+            a = corpus_assistant(settings, corpus).warm_up()
+        r = a._retriever
+        for q in load_questions(dataset):
+            query = r.analyse(q.question)
+            passages = r.retrieve(query, k)
+            candidates, scores, feats = signals(query, passages, r, a.lexical, a.wire)
+            best = candidates[int(np.argmax(scores))][2] if candidates else ""
+            rows.append({"set": dataset.name, "answerable": q.answerable, "features": feats,
+                         "hit": hit_rank(q, [p.chunk.text for p in passages]) if q.answerable else None,
+                         "fact": fact_recall(q, best) if q.answerable else None})
+    return rows
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--k", type=int, default=5)
+    ap.add_argument("--lexical-weight", type=float)
+    args = ap.parse_args()
+    settings = Settings.load(lexical_weight=args.lexical_weight)
+    rows = collect(settings, args.k)
+    sets = sorted({r["set"] for r in rows})
+    print(f"{'set':<28} {'n':>4} {'hit@5':>6} {'MRR':>6} {'best quote has the fact':>24}")
+    for s in sets:
+        ans = [r for r in rows if r["set"] == s and r["answerable"]]
+        hit = np.mean([bool(r["hit"]) for r in ans])
+        mrr = np.mean([1 / r["hit"] if r["hit"] else 0 for r in ans])
+        fact = np.mean([r["fact"] for r in ans])
+        print(f"{s:<28} {len(ans):>4} {hit:>6.3f} {mrr:>6.3f} {fact:>24.3f}")
+
+    from sklearn.linear_model import LogisticRegression
+
+    X_ = np.array([r["features"] for r in rows])
+    y = np.array([r["answerable"] for r in rows])
+    model = LogisticRegression(class_weight="balanced", C=10.0, max_iter=5000).fit(X_, y)
+    weights = (round(float(model.intercept_[0]), 2), *(round(float(w), 2) for w in model.coef_[0]))
+    print(f"\nfitted CONFIDENCE = {weights}   (in use: {CONFIDENCE})")
+    import rag.extractive as ex
+
+    ex.CONFIDENCE = weights
+    conf = np.array([confidence(tuple(f)) for f in X_])
+    una_sets = [s for s in sets if any(not r["answerable"] for r in rows if r["set"] == s)]
+    print(f"\n{'threshold':>9} {'false abst (all)':>17} " + " ".join(f"{'abst ' + s[:18]:>24}" for s in una_sets))
+    for t in np.arange(0.05, 0.96, 0.05):
+        fa = np.mean(conf[y] < t)
+        cells = " ".join(f"{np.mean([c < t for c, r in zip(conf, rows) if r['set'] == s and not r['answerable']]):>24.3f}"
+                         for s in una_sets)
+        worst = max(np.mean([c < t for c, r in zip(conf, rows) if r["set"] == s and r["answerable"]]) for s in sets)
+        print(f"{t:>9.2f} {fa:>8.3f} (max {worst:.3f}) {cells}")
+
+
+if __name__ == "__main__":
+    main()

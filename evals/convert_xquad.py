@@ -1,0 +1,166 @@
+"""Convert the XQuAD development half into this project's eval format (corpora + JSONL question sets).
+
+Why: the hand-written evals only cover the news articles the project was built on. XQuAD gives
+parallel, professionally translated German/English/Spanish Wikipedia paragraphs with questions, so
+retrieval and answers can be measured on text the project was not written for: English questions
+over German text (the project's own case), German over German, English over Spanish, English over
+English, and an unanswerable mix made by indexing only some of the articles.
+
+Usage: python evals/convert_xquad.py [--src DIR] [--out DIR]. Deterministic: same input, same output.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import random
+import re
+import shutil
+from pathlib import Path
+
+LANGS = ("de", "en", "es")
+SENTENCE_ENDS = (". ", "? ", "! ", "\n")
+REACH = 40  # evidence: characters of context kept on each side of the answer, at most
+SETS = {"en-de": ("en", "de"), "de-de": ("de", "de"), "en-es": ("en", "es"), "en-en": ("en", "en")}
+
+
+def slug(title: str) -> str:
+    ascii_title = title.encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_title).strip("-")
+
+
+def file_name(index: int, en_title: str) -> str:
+    return f"{index:02d}_{slug(en_title)}.txt"
+
+
+def article_text(article: dict) -> str:
+    """Title line, blank line, then the contexts verbatim, separated by one blank line."""
+    title = article["title"].replace("_", " ")
+    return "\n\n".join([title] + [p["context"] for p in article["paragraphs"]]) + "\n"
+
+
+def locate(context: str, text: str, start: int) -> int | None:
+    if context[start:start + len(text)] == text:
+        return start
+    found = context.find(text)
+    return found if found >= 0 else None
+
+
+def evidence(context: str, start: int, end: int) -> str:
+    """Whole-word window of up to REACH characters around context[start:end], inside its sentence."""
+    before = [context.rfind(s, 0, start) for s in SENTENCE_ENDS]
+    after = [context.find(s, end - 1) for s in SENTENCE_ENDS]
+    floor = max([at + len(s) for at, s in zip(before, SENTENCE_ENDS) if at >= 0], default=0)
+    ceil = min([at + 1 for at in after if at >= 0], default=len(context))  # keeps the "." of ". "
+    lo, hi = max(floor, start - REACH), min(ceil, end + REACH)
+    if lo > floor and not context[lo - 1].isspace() and not context[lo].isspace():  # lo cuts a word
+        gap = re.search(r"\s", context[lo:start])
+        if gap:  # inward: drop the partial word
+            lo += gap.end()
+        else:  # the answer itself starts inside a word: take the whole word
+            while lo > floor and not context[lo - 1].isspace():
+                lo -= 1
+    if hi < ceil and not context[hi - 1].isspace() and not context[hi].isspace():  # hi cuts a word
+        gaps = [m.start() for m in re.finditer(r"\s", context[end:hi])]
+        if gaps:
+            hi = end + gaps[-1]
+        else:
+            while hi < ceil and not context[hi].isspace():
+                hi += 1
+    return context[lo:hi].strip()
+
+
+def split_articles(en: list[dict]) -> dict[str, list[int]]:
+    """Sort by sha256 of the English title: first 12 are dev, the rest test (split order)."""
+    order = sorted(range(len(en)), key=lambda i: hashlib.sha256(en[i]["title"].encode()).hexdigest())
+    half = len(order) // 2
+    return {"dev": order[:half], "test": order[half:]}
+
+
+def questions(article: dict) -> list[tuple[int, tuple[dict, str]]]:
+    """(position in the article, question, context) in file order."""
+    return list(enumerate((q, p["context"]) for p in article["paragraphs"] for q in p["qas"]))
+
+
+def build_rows(data: dict[str, list[dict]], en: list[dict], articles: list[int], q_lang: str, a_lang: str,
+               prefix: str) -> tuple[list[tuple[tuple[int, int], dict]], int]:
+    """Answerable rows, keyed by (article index, position) for file order, and the number skipped."""
+    rows, skipped = [], 0
+    for i in sorted(articles):
+        for (pos, (q, _)), (_, (a, context)) in zip(questions(data[q_lang][i]), questions(data[a_lang][i])):
+            assert q["id"] == a["id"], (q["id"], a["id"])
+            found = [(t["text"], locate(context, t["text"], t["answer_start"])) for t in a["answers"]]
+            found = [(text, start) for text, start in found if start is not None]
+            if not found:
+                skipped += 1
+                continue
+            text, start = found[0]
+            rows.append(((i, pos), {
+                "id": f"{prefix}-{q['id']}", "question": q["question"],
+                "answers": [list(dict.fromkeys(t for t, _ in found))], "sources": [file_name(i, en[i]["title"])],
+                "evidence": [evidence(context, start, start + len(text))], "answerable": True}))
+    return rows, skipped
+
+
+def unanswerable_rows(data: dict[str, list[dict]], en: list[dict], articles: list[int]) -> tuple[list[dict], int]:
+    """100 English questions answerable from the first 8 articles (split order), 100 from the last 4."""
+    answerable, skipped = build_rows(data, en, articles[:-4], "en", "de", "xq-un-en-de")
+    asked = [((i, pos), q) for i in sorted(articles[-4:]) for pos, (q, _) in questions(en[i])]
+    rng = random.Random(13)
+    rows = rng.sample(answerable, 100)
+    if len(asked) < 100:
+        print(f"  note: only {len(asked)} questions in the 4 missing articles; all are used")
+    rows += [(key, {"id": f"xq-un-en-de-{q['id']}", "question": q["question"], "answers": [], "sources": [],
+                    "evidence": [], "answerable": False}) for key, q in rng.sample(asked, min(100, len(asked)))]
+    return [row for _, row in sorted(rows, key=lambda r: r[0])], skipped
+
+
+def check(rows: list[dict], corpus: Path) -> None:
+    for row in rows:
+        for source in row["sources"]:
+            text = (corpus / source).read_text(encoding="utf-8")
+            assert all(e in text for e in row["evidence"]), row["id"]
+            assert all(any(alt in text for alt in fact) for fact in row["answers"]), row["id"]
+        assert row["answerable"] == bool(row["answers"]) == bool(row["sources"]) == bool(row["evidence"]), row["id"]
+
+
+def write_jsonl(path: Path, rows: list[dict]) -> None:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8", newline="\n")
+
+
+def main() -> None:
+    here = Path(__file__).resolve()
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--src", type=Path, default=here.parents[1].parent / "shared/data/xquad-dev")
+    parser.add_argument("--out", type=Path, default=here.parent / "xquad")
+    args = parser.parse_args()
+    data = {lang: json.loads((args.src / f"xquad.{lang}.dev.json").read_text(encoding="utf-8"))["data"]
+            for lang in LANGS}
+    en = data["en"]
+    assert all(len(data[lang]) == len(en) for lang in LANGS)
+    splits = split_articles(en)
+    shutil.rmtree(args.out / "corpus", ignore_errors=True)
+    for split, articles in splits.items():
+        folders = {f"{lang}-{split}": (lang, articles) for lang in LANGS}
+        folders[f"de-{split}-part"] = ("de", articles[:-4])
+        for folder, (lang, members) in folders.items():
+            (args.out / "corpus" / folder).mkdir(parents=True)
+            for i in members:
+                (args.out / "corpus" / folder / file_name(i, en[i]["title"])).write_text(
+                    article_text(data[lang][i]), encoding="utf-8", newline="\n")
+        for name, (q_lang, a_lang) in SETS.items():
+            keyed, skipped = build_rows(data, en, articles, q_lang, a_lang, f"xq-{name}")
+            rows = [row for _, row in keyed]
+            check(rows, args.out / "corpus" / f"{a_lang}-{split}")
+            write_jsonl(args.out / f"{name}.{split}.jsonl", rows)
+            print(f"{name}.{split}.jsonl: {len(rows)} questions, {skipped} skipped")
+        rows, skipped = unanswerable_rows(data, en, articles)
+        check(rows, args.out / "corpus" / f"de-{split}-part")
+        write_jsonl(args.out / f"unanswerable.{split}.jsonl", rows)
+        n_ans = sum(r["answerable"] for r in rows)
+        print(f"unanswerable.{split}.jsonl: {len(rows)} questions ({n_ans} answerable, "
+              f"{len(rows) - n_ans} unanswerable), {skipped} skipped")
+
+
+if __name__ == "__main__":
+    main()

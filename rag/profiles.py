@@ -1,0 +1,83 @@
+"""Language profiles: everything the pipeline knows about a language, in one place.
+
+A profile holds the stop words and Snowball stemmer (bm25s's lists, PyStemmer), the NLTK Punkt model
+that splits its sentences, and the wording of the answers the library writes itself. Languages without
+a profile get ``NEUTRAL``: no stop words, no stemming, a punctuation splitter; dense retrieval and
+character-level matching still work for them. ``detect`` picks the profile of a text with py3langid,
+whose model ships inside its package.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+
+
+@dataclass(frozen=True)
+class Profile:
+    code: str  # ISO 639-1, or "" for the neutral profile
+    stemmer: str | None  # PyStemmer algorithm
+    stopword_list: str | None  # name of the list in bm25s.stopwords
+    punkt: str | None  # NLTK Punkt model
+    no_answer: str  # the articles do not answer the question
+    question_words: tuple[str, ...] = ()  # interrogatives, missing from some stop-word lists
+
+    @property
+    def stopwords(self) -> frozenset[str]:
+        return _stopwords(self.stopword_list, self.question_words)
+
+    def stem(self, words: list[str]) -> list[str]:
+        return _stemmer(self.stemmer).stemWords(words) if self.stemmer else words
+
+
+PROFILES = {
+    "de": Profile("de", "german", "STOPWORDS_GERMAN", "german", "Die Artikel beantworten diese Frage nicht.",
+                  ("wer", "wen", "wem", "wessen", "was", "wann", "wo", "wohin", "woher", "warum", "wieso", "weshalb",
+                   "welche", "welcher", "welches", "welchen", "welchem", "wie", "viele", "vielen")),
+    "en": Profile("en", "english", "STOPWORDS_EN", "english", "The articles don't answer this question.",
+                  ("who", "whom", "whose", "what", "when", "where", "why", "which", "how", "many", "much", "did",
+                   "does", "do")),
+    "es": Profile("es", "spanish", "STOPWORDS_SPANISH", "spanish", "Los artículos no responden a esta pregunta.",
+                  ("quién", "quiénes", "qué", "cuándo", "dónde", "cuál", "cuáles", "cómo", "cuánto", "cuántos",
+                   "cuántas", "por")),
+    "fr": Profile("fr", "french", "STOPWORDS_FRENCH", "french", "Les articles ne répondent pas à cette question.",
+                  ("qui", "que", "quoi", "quand", "où", "quel", "quelle", "quels", "quelles", "comment", "combien",
+                   "pourquoi")),
+}
+NEUTRAL = Profile("", None, None, None, "The articles don't answer this question.")
+
+
+def profile(code: str | None) -> Profile:
+    """The profile of a language code; ``NEUTRAL`` for one without a profile."""
+    return PROFILES.get(code or "", NEUTRAL)
+
+
+def detect(text: str) -> str:
+    """The language code of ``text`` (py3langid), or "" when the text is too short to tell."""
+    if len(re.findall(r"\w+", text)) < 2:
+        return ""
+    return _identifier().classify(text[:5000])[0]
+
+
+@lru_cache(maxsize=1)
+def _identifier():
+    from py3langid.langid import _load_identifier
+
+    return _load_identifier()
+
+
+@lru_cache(maxsize=None)
+def _stemmer(name: str):
+    import Stemmer
+
+    return Stemmer.Stemmer(name)
+
+
+@lru_cache(maxsize=None)
+def _stopwords(name: str | None, extra: tuple[str, ...]) -> frozenset[str]:
+    if not name:
+        return frozenset(extra)
+    from bm25s import stopwords
+
+    return frozenset(getattr(stopwords, name)) | frozenset(extra)
