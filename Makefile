@@ -9,13 +9,12 @@ export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 export UI_BROWSER_REQUIRED := 1
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := chromium dict-freedict-eng-deu dict-freedict-deu-eng
+APT_PACKAGES := chromium
 
 .PHONY: install system chat test eval index clean
 install: system $(STAMP)
 
-# chromium drives the browser tests; FreeDict carries English question words over to the German articles
-# (eng-deu) and glosses the articles in English for the embedding model (deu-eng).
+# chromium drives the browser tests.
 system:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
