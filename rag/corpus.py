@@ -1,7 +1,7 @@
 """Load article files and strip what is not article text, keeping exact offsets into each file.
 
-Removed: a leading ``date YYYY-MM`` marker and a leading Unix-timestamp headline (both read as the date),
-feed tags (``ttn-de-23``), comment prompts, photo-credit captions (``... Bild AFP``) and lines that repeat
+Removed: a date at the head of the article, read as its date (``dates``: ISO, "13. September 2023", "Sept.
+13, 2023", a ``date``/``Datum:`` label, a Unix-timestamp headline), feed tags (``ttn-de-23``), comment prompts, photo-credit captions (``... Bild AFP``) and lines that repeat
 an earlier line. Left alone: section headings and author boxes, which are real text.
 """
 
@@ -10,23 +10,26 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from functools import lru_cache
 from pathlib import Path
 
+from .dates import leading_date
 from .errors import CorpusError
-from .profiles import detect
+from .profiles import PROFILES, detect
 from .types import Article
 
 EXTENSIONS = (".txt", ".md")
-_DATE_MARK = re.compile(r"^\s*date\s+(\d{4}-\d{2}(?:-\d{2})?)\s+")
-_STAMP_LINE = re.compile(r"^\s*(1[0-9]{9})\s+\S")
 _FEED_TAG = re.compile(r"^[a-z]{2,5}(?:-[a-z0-9]{1,5}){1,3}$")
-_CAPTION = re.compile(r"\bBild\s+[A-Z][A-Za-z]*(?:\s*/\s*[A-Z][A-Za-z]*)*\s*$")
-_BOILERPLATE = re.compile(
-    r"^(schreibe(n sie)? einen kommentar|kommentar schreiben|kommentare?|leave a (comment|reply)|"
-    r"teilen|share( this)?|mehr zum thema|anzeige|werbung)\W*$",
-    re.IGNORECASE,
-)
+
+
+@lru_cache(maxsize=1)
+def _furniture() -> tuple[re.Pattern, re.Pattern]:
+    """Photo credits ("Bild AFP", "Photo: Reuters/Getty") and page-furniture lines, from every profile's words:
+    an article's own language may not be known before it is cleaned."""
+    credits = "|".join(sorted({re.escape(w) for p in PROFILES.values() for w in p.credits}))
+    lines = "|".join(sorted({re.escape(w) for p in PROFILES.values() for w in p.boilerplate}))
+    caption = re.compile(rf"(?:^|[.!?)]\s*)(?i:{credits})\s*:?\s+[A-Z][\w.&-]*(?:\s*[/,]?\s*[A-Z][\w.&-]*){{0,3}}\s*$")
+    return caption, re.compile(rf"^(?:{lines})\W*$", re.I)
 
 
 @dataclass
@@ -76,15 +79,13 @@ def clean(raw: str, source: str, path: str = "") -> Article | None:
         key = " ".join(body.replace("\ufeff", "").split()).casefold()
         if not key:
             continue
-        if len(kept) <= 1 and date is None:  # a date marker opens the file or follows the headline
-            if not kept and (m := _DATE_MARK.match(body)):
-                date = m.group(1)
-                start += m.end()
-                body = raw[start:end]
-            elif m := _STAMP_LINE.match(body):
-                date = datetime.fromtimestamp(int(m.group(1)), tz=timezone.utc).strftime("%Y-%m-%d")
-                continue  # the stamped line repeats the headline in ASCII
-        if key in seen or _FEED_TAG.match(body.strip()) or _BOILERPLATE.match(body.strip()) or _CAPTION.search(body):
+        if len(kept) <= 2 and date is None and (found := leading_date(body)) and found[2]:
+            date, stop = found[0], found[1]  # a date opens the file or follows the headline or a dateline
+            if body[:stop].strip().isdigit() or not body[stop:].strip(" \t,.|–-"):
+                continue  # a timestamp's line repeats the headline in ASCII; a date line holds nothing else
+            start += stop + len(body[stop:]) - len(body[stop:].lstrip())
+            body = raw[start:end]
+        if key in seen or _FEED_TAG.match(body.strip()) or _furniture()[1].match(body.strip()) or _furniture()[0].search(body):
             continue
         seen.add(key)
         lead = len(body) - len(body.lstrip("\ufeff \t\u00a0"))  # a BOM stays in the file's offsets

@@ -1,7 +1,7 @@
 """The model-free answer: quote the sentences of the retrieved passages that best answer the question.
 
 Each sentence scores by how close its vector is to the question's (the multilingual model reads both
-languages) plus how much of the question's words it holds (``Lexical.coverage``). The best comes first;
+languages) plus, in the question's own language, how much of its words it holds (``Lexical.coverage``). The best comes first;
 others follow when they score nearly as well, up to ``max_sentences``. One confidence combines general
 signals (the best sentence's similarity and coverage, and how much of the question the articles never
 mention); below ``abstain_below`` the answer abstains. Its weights are fitted on development questions by
@@ -22,8 +22,8 @@ from .profiles import profile
 from .retrieve import Query, Retriever
 from .types import Citation, Passage
 
-COVER_WEIGHT = 0.1  # of lexical coverage against cosine similarity, in a sentence's score
-QUOTE_MARGIN = 0.02  # quote another sentence scoring within this of the best
+COVER_WEIGHT = 0.1  # of lexical coverage against cosine similarity, for a sentence in the question's language
+QUOTE_MARGIN = 0.04  # quote another sentence scoring within this of the best
 # Logistic confidence over (1, similarity, coverage, absent share, similarity margin), fitted by
 # evals/calibrate.py on the development splits.
 CONFIDENCE = (-7.98, 10.38, 0.93, -1.93, 11.26)
@@ -49,7 +49,8 @@ def signals(query: Query, passages: list[Passage], retriever: Retriever, lexical
     if context is not None:  # a follow-up: its own words, or the conversation's
         sims = np.maximum(sims, retriever.similarities(context.vector, texts) - QUOTE_MARGIN)
     cover = np.array([lexical.coverage(query.terms, t, p.chunk.language) for p, _, t in candidates])
-    scores = sims + COVER_WEIGHT * cover
+    same = np.array([p.chunk.language == query.language for p, _, _ in candidates])
+    scores = sims + COVER_WEIGHT * cover * same  # across languages, shared words are mostly chance
     best = int(np.argmax(scores))
     others = np.delete(sims, best)
     margin = float(sims[best] - np.median(others)) if len(others) else 0.0

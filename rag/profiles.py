@@ -22,6 +22,9 @@ class Profile:
     punkt: str | None  # NLTK Punkt model
     no_answer: str  # the articles do not answer the question
     question_words: tuple[str, ...] = ()  # interrogatives, missing from some stop-word lists
+    months: tuple[str, ...] = ()  # January..December, for reading dates
+    credits: tuple[str, ...] = ()  # words that open a photo credit ("Bild AFP", "Photo: Reuters")
+    boilerplate: tuple[str, ...] = ()  # whole lines that are page furniture (comment prompts, share buttons)
 
     @property
     def stopwords(self) -> frozenset[str]:
@@ -34,16 +37,34 @@ class Profile:
 PROFILES = {
     "de": Profile("de", "german", "STOPWORDS_GERMAN", "german", "Die Artikel beantworten diese Frage nicht.",
                   ("wer", "wen", "wem", "wessen", "was", "wann", "wo", "wohin", "woher", "warum", "wieso", "weshalb",
-                   "welche", "welcher", "welches", "welchen", "welchem", "wie", "viele", "vielen")),
+                   "welche", "welcher", "welches", "welchen", "welchem", "wie", "viele", "vielen"),
+                  ("januar", "februar", "märz", "april", "mai", "juni", "juli", "august", "september", "oktober",
+                   "november", "dezember"),
+                  ("bild", "foto", "fotos", "quelle"),
+                  ("schreibe einen kommentar", "schreiben sie einen kommentar", "kommentar schreiben", "kommentare",
+                   "kommentar", "teilen", "mehr zum thema", "anzeige", "werbung")),
     "en": Profile("en", "english", "STOPWORDS_EN", "english", "The articles don't answer this question.",
                   ("who", "whom", "whose", "what", "when", "where", "why", "which", "how", "many", "much", "did",
-                   "does", "do")),
+                   "does", "do"),
+                  ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+                   "november", "december"),
+                  ("photo", "photos", "image", "picture", "credit", "source"),
+                  ("leave a comment", "leave a reply", "comments", "share", "share this", "advertisement",
+                   "related articles", "read more")),
     "es": Profile("es", "spanish", "STOPWORDS_SPANISH", "spanish", "Los artículos no responden a esta pregunta.",
                   ("quién", "quiénes", "qué", "cuándo", "dónde", "cuál", "cuáles", "cómo", "cuánto", "cuántos",
-                   "cuántas", "por")),
+                   "cuántas", "por"),
+                  ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
+                   "noviembre", "diciembre"),
+                  ("foto", "fotos", "imagen", "fuente"),
+                  ("deja un comentario", "comentarios", "compartir", "publicidad", "te puede interesar")),
     "fr": Profile("fr", "french", "STOPWORDS_FRENCH", "french", "Les articles ne répondent pas à cette question.",
                   ("qui", "que", "quoi", "quand", "où", "quel", "quelle", "quels", "quelles", "comment", "combien",
-                   "pourquoi")),
+                   "pourquoi"),
+                  ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+                   "novembre", "décembre"),
+                  ("photo", "photos", "image", "crédit", "source"),
+                  ("laisser un commentaire", "commentaires", "partager", "publicité", "lire aussi")),
 }
 NEUTRAL = Profile("", None, None, None, "The articles don't answer this question.")
 
