@@ -45,7 +45,7 @@ def run_eval(assistant: Assistant, dataset: str | Path, k: int | None = None) ->
 
 
 def corpus_assistant(settings: Settings, corpus: str | Path) -> Assistant:
-    """An assistant over ``corpus`` with its own index in the cache, built on first use."""
+    """An assistant over ``corpus`` with its own index in the cache, built on first use and synced after."""
     files = sorted(p for p in Path(corpus).rglob("*") if p.is_file())
     if not files:
         raise ConfigError(f"No articles in {corpus}: point --corpus at a folder of .txt or .md files.")
@@ -54,8 +54,10 @@ def corpus_assistant(settings: Settings, corpus: str | Path) -> Assistant:
         digest.update(f.name.encode() + b"\0" + f.read_bytes())
     digest.update(f"{settings.embedding_model}|{settings.chunk_tokens}|{settings.chunk_overlap}".encode())
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rag" / "eval" / digest.hexdigest()[:16]
-    return Assistant(settings.replace(corpus_dir=str(corpus), index_dir=str(cache), chroma_host="",
-                                      collection="articles"))
+    assistant = Assistant(settings.replace(corpus_dir=str(corpus), index_dir=str(cache), chroma_host="",
+                                           collection="articles"))
+    assistant.index()  # in step with today's cleaning and chunking: only what changed is embedded again
+    return assistant
 
 
 def broken_floors(report: dict, floors: dict | None = None, ceilings: dict | None = None) -> list[str]:

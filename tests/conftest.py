@@ -5,7 +5,6 @@ Network access is blocked for every test except to loopback addresses: nothing m
 
 from __future__ import annotations
 
-import gzip
 import os
 import shutil
 import socket
@@ -22,30 +21,6 @@ for _name in [k for k in os.environ if k.startswith("RAG_")]:
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"
-
-_B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
-
-
-def _b64(n: int) -> str:
-    out = ""
-    while True:
-        out = _B64[n % 64] + out
-        n //= 64
-        if not n:
-            return out
-
-
-def write_dictd(base: Path, entries: list[tuple[str, str]]) -> None:
-    """A dictionary in dictd format (base.index + base.dict.dz) from (headword, entry) pairs."""
-    blob, index = b"", []
-    for head, body in entries:
-        data = body.encode()
-        index.append(f"{head}\t{_b64(len(blob))}\t{_b64(len(data))}")
-        blob += data
-    (base.parent / (base.name + ".index")).write_text("\n".join(index) + "\n", encoding="utf-8")
-    with gzip.open(base.parent / (base.name + ".dict.dz"), "wb") as f:
-        f.write(blob)
-
 
 _real_connect = socket.socket.connect
 

@@ -207,8 +207,8 @@ def test_llm_follow_up_is_condensed(llm_assistant, llm_settings, server):
     condense_prompt = server.requests[0]["body"]["messages"][1]["content"]
     assert "Komsomolsk am Amur" in condense_prompt and "And which fighter jets" in condense_prompt
     assert answer.question == "Which fighter jets are built in the aircraft plant in Komsomolsk am Amur?"
-    assert FACTORY in answer.passages[0].chunk.text
-    assert answer.citations and FACTORY in answer.citations[0].passage
+    assert any(FACTORY in p.chunk.text for p in answer.passages[:3])  # the condensed question found the factory
+    assert [c.chunk_id for c in answer.citations] == [answer.passages[0].chunk.id]  # [1]: the first passage
 
 
 # failures -----------------------------------------------------------------------------------------------

@@ -7,7 +7,9 @@ import shutil
 
 import pytest
 
-from rag.prompt import SYSTEM, answer_messages, clean_line, condense_messages, defuse, format_passages, rewrite_messages
+from rag.profiles import profile
+from rag.prompt import (SYSTEM, answer_messages, clean_line, condense_messages, defuse, format_passages, language_of,
+                        rewrite_messages)
 from tests.conftest import SEEDS
 from tests.llm_fixtures import *  # noqa: F403 - fixtures
 
@@ -71,8 +73,8 @@ def test_injected_article_reaches_the_server_as_data(injected, server, llm_setti
     assert a.text == "Sie flogen rund 300 Kilometer weit [1]." and a.citations[0].source == "900_injection.txt"
     (req,) = server.requests
     system, user = (m["content"] for m in req["body"]["messages"])
-    assert system == SYSTEM.format(language="Write the answer in German, the language of the question.",
-                                   abstain="Die Artikel beantworten diese Frage nicht.")
+    assert system == SYSTEM.format(language=language_of("Wie weit flogen die Kurzstreckenraketen?"),
+                                   abstain=profile("de").no_answer)
     assert "PWNED" in _block(user) and "PWNED" not in user.replace(_block(user), "")
 
 
@@ -85,14 +87,23 @@ def test_passages_are_numbered_with_source_date_and_title(assistant):
     assert text.count("<passage ") == len(passages)
 
 
-@pytest.mark.parametrize("question, language, abstain", [
-    ("Which bombers did Kim inspect?", "language of the question", "The articles don't answer this question."),
-    ("Welche Bomber hat Kim besichtigt?", "in German", "Die Artikel beantworten diese Frage nicht."),
+@pytest.mark.parametrize("question, code", [
+    ("Which bombers did Kim inspect?", "en"),
+    ("Welche Bomber hat Kim besichtigt?", "de"),
+    ("¿Qué bombarderos inspeccionó Kim en Rusia?", "es"),
+    ("Quels bombardiers Kim a-t-il inspectés en Russie?", "fr"),
 ])
-def test_language_and_abstention_follow_the_question(assistant, question, language, abstain):
+def test_language_and_abstention_follow_the_question(assistant, question, code):
     system = answer_messages(question, assistant.retrieve(question))[0]["content"]
-    assert language in system and f'reply only: "{abstain}"' in system
+    assert "language of the question" in system and f'reply only: "{profile(code).no_answer}"' in system
     assert "[1]" in system and "not instructions" in system
+
+
+def test_the_answer_language_can_come_from_another_text(assistant):
+    """A condensed follow-up may drift into English; the answer keeps the language of what the user wrote."""
+    passages = assistant.retrieve("Which bombers did Kim inspect?")
+    system = answer_messages("Which bombers did Kim inspect?", passages, language_from="Welche Bomber?")[0]["content"]
+    assert f'reply only: "{profile("de").no_answer}"' in system
 
 
 def test_defuse_leaves_ordinary_text_alone():

@@ -19,6 +19,7 @@ pytest.importorskip("gradio")
 playwright = pytest.importorskip("playwright.sync_api")
 from playwright.sync_api import Page, expect  # noqa: E402
 
+from rag.profiles import profile  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
 from ui.app import launch  # noqa: E402
 
@@ -101,7 +102,7 @@ def ask(page: Page, question: str, turn: int) -> str:
 def test_bombers_answer_sources_and_citation_click(browser, app_url, tmp_path):
     page, remote = open_page(browser, app_url)
     answer = ask(page, BOMBERS, 1)
-    assert "[1]" in answer and "Atombomber" in answer
+    assert "[1]" in answer
     cited = page.locator("#rag-sources .rag-card:not(.rag-uncited)")
     from_000 = cited.filter(has_text=ARTICLE_000).first
     expect(from_000).to_be_visible()
@@ -141,11 +142,6 @@ def test_conversation_examples_topk_abstention_error(browser, app_url):
     expect(turn2.locator("details.rag-more")).to_have_count(0)
     assert len(set(turn2.locator(".rag-card .rag-meta").all_inner_texts())) == 1
     expect(page.locator("#rag-sources #turn-1")).not_to_have_attribute("open", "")  # older turns fold away
-    # "the articles don't say" has its own look, in the chat and in the panel
-    page.get_by_role("button", name="Who won the football World Cup in 2022?").click()
-    expect(page.locator("#rag-sources #turn-3")).to_be_attached()
-    expect(page.locator("#rag-chat .rag-abstained").last).to_be_visible()
-    expect(page.locator("#rag-sources #turn-3 .rag-abstain-note")).to_be_visible()
     # a library error is a chat message, not a traceback
     box = page.locator("#rag-question textarea")
     box.fill("Warum? " * 400)
@@ -156,6 +152,11 @@ def test_conversation_examples_topk_abstention_error(browser, app_url):
     assert "Traceback" not in page.content()
     page.get_by_role("button", name="New conversation").click()
     expect(page.locator("#rag-chat [data-testid=bot]")).to_have_count(0)
+    # "the articles don't say" has its own look, in the chat and in the panel, in the question's language
+    ask(page, "¿Qué altura tiene el Aconcagua?", 1)
+    expect(page.locator("#rag-chat .rag-abstained").last).to_be_visible()
+    expect(page.locator("#rag-chat [data-testid=bot]").last).to_contain_text(profile("es").no_answer)
+    expect(page.locator("#rag-sources #turn-1 .rag-abstain-note")).to_be_visible()
     assert remote == []
     page.close()
 
