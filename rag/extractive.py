@@ -46,8 +46,10 @@ def signals(query: Query, passages: list[Passage], retriever: Retriever, lexical
         return candidates, np.zeros(0), (0.0, 0.0, lexical.absent_share(query.terms), 0.0)
     texts = [t for _, _, t in candidates]
     sims = retriever.similarities(query.vector, texts)
-    if context is not None:  # a follow-up: its own words, or the conversation's
-        sims = np.maximum(sims, retriever.similarities(context.vector, texts) - QUOTE_MARGIN)
+    if context is not None:  # a follow-up: its own words, or the conversation's (not what was already quoted)
+        said = normalize(context.text)
+        fresh = np.array([normalize(t) not in said for t in texts])
+        sims = np.maximum(sims, np.where(fresh, retriever.similarities(context.vector, texts) - QUOTE_MARGIN, -1.0))
     cover = np.array([lexical.coverage(query.terms, t, p.chunk.language) for p, _, t in candidates])
     same = np.array([p.chunk.language == query.language for p, _, _ in candidates])
     scores = sims + COVER_WEIGHT * cover * same  # across languages, shared words are mostly chance
@@ -76,13 +78,14 @@ def extract_answer(query: Query, passages: list[Passage], retriever: Retriever, 
 
 
 def _candidates(passages: list[Passage], wire: WireCopy | None) -> list[tuple[Passage, int, str]]:
-    """Every sentence of the passages once; a sentence repeated (overlap, wire copy) keeps its best passage."""
+    """Every sentence of the passages once; a sentence repeated (overlap, wire copy) keeps its best passage.
+    A question in an article (a headline asking "Will Kim get food from Russia?") answers nothing."""
     seen: set[str] = set()
     out = []
     for p in passages:
         for i, text in enumerate(p.chunk.sentence_texts):
             key = wire.key(text) if wire else normalize(text)
-            if key not in seen and len(text.split()) >= 3:
+            if key not in seen and len(text.split()) >= 3 and not text.rstrip(" \"'”“»«)").endswith("?"):
                 seen.add(key)
                 out.append((p, i, text))
     return out

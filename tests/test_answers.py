@@ -16,11 +16,11 @@ from rag.profiles import detect, profile
 ROOT = Path(__file__).resolve().parent.parent
 QUESTIONS = [json.loads(line)["question"] for line in (ROOT / "evals" / "questions.jsonl").read_text(
     encoding="utf-8").splitlines() if line.strip()]
-SAMPLE = QUESTIONS[::8]  # answerable and not, English and German
+SAMPLE = QUESTIONS[::8]  # English and German, about the seeds
 OFF_TOPIC = "How high is Mount Everest?"
 
 
-def check_contract(a, corpus_dir: Path, max_sentences: int = 3) -> None:
+def check_contract(a, corpus_dir: Path, max_sentences: int = Settings.max_sentences) -> None:
     """What holds for every extractive answer."""
     assert a.backend == "extractive" and a.error is None and a.passages
     assert 0.0 <= a.confidence <= 1.0
@@ -41,7 +41,7 @@ def check_contract(a, corpus_dir: Path, max_sentences: int = 3) -> None:
     assert len({c.quote for c in a.citations}) == len(a.citations)  # each sentence quoted once
 
 
-@pytest.mark.parametrize("question", SAMPLE)
+@pytest.mark.parametrize("question", SAMPLE + [OFF_TOPIC, "¿Qué altura tiene el Aconcagua?"])
 def test_answers_keep_the_contract(assistant, seeds_dir, question):
     check_contract(assistant.ask(question), seeds_dir, assistant.settings.max_sentences)
 
@@ -69,20 +69,15 @@ def test_off_topic_abstains_without_citations(assistant):
 
 
 def test_abstain_below_sets_the_threshold(assistant, settings):
-    shared = dict(embedder=assistant.embedder, _retriever=assistant._retriever, chunks=assistant.chunks,
-                  wire=assistant.wire, lexical=assistant.lexical)
-    never, always = Assistant(settings.replace(abstain_below=0.0)), Assistant(settings.replace(abstain_below=1.0))
-    for a in (never, always):
-        a.__dict__.update(shared)  # the session's index, loaded once
+    never = Assistant(settings.replace(abstain_below=0.0)).warm_up()  # the session's index, opened again
+    always = Assistant(settings.replace(abstain_below=1.0)).warm_up()
     assert not never.ask(OFF_TOPIC).abstained and never.ask(OFF_TOPIC).citations
     answer = always.ask("Which bombers did Kim inspect?")
     assert answer.abstained and answer.citations == []
 
 
 def test_max_sentences_and_top_k(assistant, settings, seeds_dir):
-    one = Assistant(settings.replace(max_sentences=1))
-    one.embedder, one._retriever, one.chunks, one.wire, one.lexical = (
-        assistant.embedder, assistant._retriever, assistant.chunks, assistant.wire, assistant.lexical)
+    one = Assistant(settings.replace(max_sentences=1)).warm_up()
     for question in SAMPLE:
         check_contract(one.ask(question), seeds_dir, max_sentences=1)
     for k in (1, 3, 8):
@@ -106,16 +101,32 @@ def test_bad_questions_get_clear_messages(assistant, question, message):
         assistant.retrieve(question)
 
 
-@pytest.mark.xfail(strict=True, reason="rag bug: a follow-up's borrowed similarity (rag/extractive.py signals, "
-                   "context) also raises the confidence, so an off-topic question after an on-topic one is answered "
-                   "with a quote about the earlier subject")
-@pytest.mark.parametrize("question", ["Wie hoch ist der Kilimandscharo?",
-                                      "Welche Zutaten braucht man für einen Käsekuchen?",
+BORROWED = pytest.mark.xfail(strict=True, reason="not met yet: a follow-up borrows the conversation's similarity "
+                             "(rag/extractive.py signals, context), which also raises the confidence; scoring the "
+                             "confidence on the message alone fixes this but drops follow-up fact recall 0.81 -> 0.63")
+
+
+@pytest.mark.parametrize("question", [pytest.param("Wie hoch ist der Kilimandscharo?", marks=BORROWED),
+                                      pytest.param("Welche Zutaten braucht man für einen Käsekuchen?", marks=BORROWED),
                                       "Which team won the Premier League last season?"])
 def test_off_topic_question_in_a_conversation_abstains(assistant, question):
     assert assistant.ask(question).abstained  # asked on its own, it abstains
     a = assistant.chat(question, [("Wo traf Kim Jong Un Wladimir Putin?", "…")])
     assert a.abstained and a.citations == [], a.text
+
+
+@pytest.mark.parametrize("first, second", [
+    ("Wo traf Kim Jong Un Wladimir Putin?", "Which bombers did Kim inspect?"),
+    ("Which bombers did Kim inspect?", "What did Kim receive as a farewell gift?"),
+    ("Which fighter jets are built in Komsomolsk-on-Amur?", "Wer ist Matthew Miller?"),
+])
+def test_a_new_question_is_not_answered_with_the_last_answer(assistant, first, second):
+    """A question that stands on its own, asked after another, quotes no sentence of the previous answer that
+    it would not quote on its own."""
+    said = assistant.ask(first)
+    alone = {c.quote for c in assistant.ask(second).citations}
+    again = {c.quote for c in assistant.chat(second, [(first, said.text)]).citations}
+    assert not (again & {c.quote for c in said.citations}) - alone
 
 
 def test_stream_yields_text_then_answer(assistant):

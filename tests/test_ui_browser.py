@@ -177,9 +177,12 @@ def test_hostile_article_is_shown_as_text(browser, hostile_url, tmp_path):
     assert page.evaluate("typeof window.__pwned") == "undefined"
     assert page.locator('img[src*="203.0.113.7"], img[src="x"], a[href^="javascript:"]').count() == 0
     assert not page.evaluate("[...document.scripts].some(s => s.textContent.includes('__pwned'))")
-    # wire copy: the cited sentence also appears in another article, which the card names
-    ask(page, BOMBERS, 2)
-    wire = page.locator("#rag-sources #turn-2 .rag-wire").first
+    # wire copy: the cited sentence also appears in another article, which the card names (a new conversation:
+    # in this one the question would be read as a follow-up about the giraffe)
+    page.get_by_role("button", name="New conversation").click()
+    expect(page.locator("#rag-chat [data-testid=bot]")).to_have_count(0)
+    ask(page, BOMBERS, 1)
+    wire = page.locator("#rag-sources #turn-1 .rag-wire").first
     expect(wire).to_be_visible()
     expect(wire).to_contain_text(re.compile(r"00[06]_"))
     page.screenshot(path=str(tmp_path / "hostile.png"), full_page=True)
