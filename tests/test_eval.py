@@ -34,6 +34,7 @@ def _rows(name: str) -> list[dict]:
 @pytest.mark.parametrize("name, least, unanswerable", [
     ("questions.jsonl", 45, 8), ("dev.jsonl", 45, 8), ("dev_b.jsonl", 45, 8), ("dev_c.jsonl", 45, 8),
     ("dev_d.jsonl", 45, 8), ("dev_e.jsonl", 45, 8), ("dev_f.jsonl", 45, 8), ("followups.jsonl", 30, 5),
+    ("followups_dev.jsonl", 30, 5),
 ])
 def test_question_set_shape(name, least, unanswerable):
     rows = _rows(name)
@@ -46,8 +47,9 @@ def test_question_set_shape(name, least, unanswerable):
             assert any(e in seeds[s] for s in r["sources"]), (r["id"], e)
 
 
-def test_follow_ups_have_a_history():
-    for r in _rows("followups.jsonl"):
+@pytest.mark.parametrize("name", ["followups.jsonl", "followups_dev.jsonl"])
+def test_follow_ups_have_a_history(name):
+    for r in _rows(name):
         assert r["history"], r["id"]
         for turn in r["history"]:
             assert len(turn) == 2 and all(isinstance(t, str) and t.strip() for t in turn), r["id"]
