@@ -1,6 +1,6 @@
 """Fit the extractive answer's confidence on development questions and print each threshold's trade-off.
 
-    python evals/calibrate.py [--sets dev] [--lexical-weight W]
+    python evals/calibrate.py [--k 5] [--lexical-weight W]
 
 Runs the development sets (XQuAD dev splits, the unanswerable mix, the seed dev sets ``dev*.jsonl``; never
 the held-out ``*.test.jsonl`` or the reported ``questions.jsonl``), records the confidence's inputs for each

@@ -1,4 +1,4 @@
-"""Cited answers to English and German questions about German news articles."""
+"""Cited answers to questions about news articles, in the articles' languages and others."""
 
 from .assistant import Assistant, answer
 from .settings import Settings

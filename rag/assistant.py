@@ -68,6 +68,7 @@ class Assistant:
             self.embedder.warm_up()
             store, sentences = self._store(create=True), self._sentences(create=True)
             if rebuild:
+                self._retriever = None  # nothing answers from dropped collections, even if the rebuild fails
                 for old in (sentences, store):
                     old.drop()
                 store, sentences = self._store(create=True), self._sentences(create=True)
@@ -101,7 +102,7 @@ class Assistant:
         q = (question or "").strip()
         if not q:
             raise QuestionError("The question is empty: ask something about the articles, e.g. "
-                                "\"Which bombers did Kim inspect?\"")
+                                "\"Who signed the agreement?\"")
         if len(q) > self.settings.max_question_chars:
             raise QuestionError(f"The question is {len(q)} characters long; the limit is "
                                 f"{self.settings.max_question_chars} (setting max_question_chars). Shorten it.")
@@ -141,7 +142,7 @@ class Assistant:
              backend: str | None = None) -> Answer:
         """Answer a message in a conversation; ``history`` is a list of (user, assistant) turns or
         OpenAI-style {"role", "content"} dicts. With an LLM the follow-up is rewritten into a standalone
-        question; without one it borrows the previous question's subject."""
+        question; without one it is searched together with the last question and answer."""
         name = check_name(backend or self.settings.backend)
         if name != EXTRACTIVE:
             return _last(self._llm_turn(message, history, top_k, name, streaming=False))

@@ -2,7 +2,8 @@
 
 Sentences come from the NLTK Punkt model of the article's language (shipped inside llama-index, so nothing
 is downloaded; a language without a profile is split at sentence punctuation), per paragraph, so headings never fuse with the next sentence. A sentence longer than a chunk is cut at
-word boundaries. Chunk ids hash the file, the position and the text: unchanged text keeps its id.
+word boundaries. Chunk ids hash the file, the position, the text and the article's title, date and language: an unchanged
+chunk keeps its id.
 """
 
 from __future__ import annotations
@@ -95,7 +96,9 @@ def _make_chunk(article: Article, units: list[tuple[int, int, int]], count: Call
     start, end = units[0][0], units[-1][1]
     text = article.text[start:end]
     src_start, src_end = article.to_source(start), article.to_source(end)
-    digest = hashlib.sha256(f"{article.source}\0{src_start}\0{text}".encode("utf-8")).hexdigest()[:24]
+    # what goes into the chunk's vector and metadata: a changed title, date or language makes a new chunk
+    key = f"{article.source}\0{src_start}\0{article.title}\0{article.date}\0{article.language}\0{text}"
+    digest = hashlib.sha256(key.encode("utf-8")).hexdigest()[:24]
     return Chunk(
         id=digest,
         source=article.source,

@@ -18,7 +18,7 @@ def normalize(sentence: str) -> str:
 class WireCopy:
     """Which articles carry each sentence, so a repeated sentence is cited once and the others named.
 
-    Agencies' copy is edited lightly between outlets ("sagte der Sprecher" / "sagte etwa der Sprecher"),
+    Agencies' copy is edited lightly between outlets ("said the spokesman" / "said the spokesman on Monday"),
     so sentences whose word sets overlap by ``similar`` or more (Jaccard) count as the same sentence.
     """
 
@@ -26,7 +26,7 @@ class WireCopy:
         texts: dict[str, set[str]] = {}
         for c in chunks:
             for text in c.sentence_texts:
-                if len(text) >= 40:  # short lines (headings, "Alliierte") repeat by chance
+                if len(text) >= 40:  # short lines (headings, one-word captions) repeat by chance
                     texts.setdefault(normalize(text), set()).add(c.source)
         keys = list(texts)
         bags = [frozenset(re.findall(r"\w+", k)) for k in keys]

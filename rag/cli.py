@@ -11,7 +11,7 @@ from .errors import RagError
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="rag", description="Cited answers about German news articles.")
+    parser = argparse.ArgumentParser(prog="rag", description="Cited answers about news articles.")
     parser.add_argument("--config", help="settings file (default: ./rag.toml or $RAG_CONFIG)")
     sub = parser.add_subparsers(dest="command", required=True)
 
@@ -23,7 +23,7 @@ def main(argv: list[str] | None = None) -> int:
                    "(always so without PATHs)")
 
     p = sub.add_parser("ask", help="answer one question", description='Answer a question with cited sources.\n'
-                       'Example: rag ask "Which bombers did Kim inspect?"', formatter_class=argparse.RawDescriptionHelpFormatter)
+                       'Example: rag ask "Who signed the agreement, and when?"', formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("question")
     p.add_argument("--top-k", type=int, dest="top_k")
     p.add_argument("--json", action="store_true", help="print the answer as JSON")

@@ -19,6 +19,7 @@ from .profiles import PROFILES, detect
 from .types import Article
 
 EXTENSIONS = (".txt", ".md")
+CAPTION_CHARS = 200  # a line this short that ends in a photo credit is a caption
 _FEED_TAG = re.compile(r"^[a-z]{2,5}(?:-[a-z0-9]{1,5}){1,3}$")
 
 
@@ -82,11 +83,16 @@ def clean(raw: str, source: str, path: str = "") -> Article | None:
         if len(kept) <= 2 and date is None and (found := leading_date(body)) and found[2]:
             date, stop = found[0], found[1]  # a date opens the file or follows the headline or a dateline
             if body[:stop].strip().isdigit() or not body[stop:].strip(" \t,.|–-"):
-                continue  # a timestamp's line repeats the headline in ASCII; a date line holds nothing else
+                continue  # a feed export's stamped line (timestamp, headline) is metadata; so is a date line
             start += stop + len(body[stop:]) - len(body[stop:].lstrip())
             body = raw[start:end]
-        if key in seen or _FEED_TAG.match(body.strip()) or _furniture()[1].match(body.strip()) or _furniture()[0].search(body):
+        if key in seen or _FEED_TAG.match(body.strip()) or _furniture()[1].match(body.strip()):
             continue
+        if credit := _furniture()[0].search(body):  # a caption goes; a paragraph ending in a credit loses the credit
+            if len(body[:credit.start()].strip()) <= CAPTION_CHARS:
+                continue
+            end = start + len(body[:credit.start() + 1].rstrip())
+            body = raw[start:end]
         seen.add(key)
         lead = len(body) - len(body.lstrip("\ufeff \t\u00a0"))  # a BOM stays in the file's offsets
         kept.append((start + lead, end - (len(body) - len(body.rstrip()))))

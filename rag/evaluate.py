@@ -14,6 +14,7 @@ from pathlib import Path
 
 from .assistant import Assistant
 from .errors import ConfigError
+from .indexer import LAYOUT
 from .scoring import Got, load_questions, score_one, summarize
 from .settings import Settings
 
@@ -46,13 +47,11 @@ def run_eval(assistant: Assistant, dataset: str | Path, k: int | None = None) ->
 
 def corpus_assistant(settings: Settings, corpus: str | Path) -> Assistant:
     """An assistant over ``corpus`` with its own index in the cache, built on first use and synced after."""
-    files = sorted(p for p in Path(corpus).rglob("*") if p.is_file())
-    if not files:
+    if not any(p.is_file() for p in Path(corpus).rglob("*")):
         raise ConfigError(f"No articles in {corpus}: point --corpus at a folder of .txt or .md files.")
-    digest = hashlib.sha256()
-    for f in files:
-        digest.update(f.name.encode() + b"\0" + f.read_bytes())
-    digest.update(f"{settings.embedding_model}|{settings.chunk_tokens}|{settings.chunk_overlap}".encode())
+    # one cache folder per corpus folder and index settings; the sync below follows its files' changes
+    digest = hashlib.sha256(f"{Path(corpus).resolve()}|{settings.embedding_model}|{settings.chunk_tokens}|"
+                            f"{settings.chunk_overlap}|{LAYOUT}".encode())
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rag" / "eval" / digest.hexdigest()[:16]
     assistant = Assistant(settings.replace(corpus_dir=str(corpus), index_dir=str(cache), chroma_host="",
                                            collection="articles"))
@@ -93,9 +92,11 @@ def load_suite(path: str | Path) -> list[dict]:
 
 def run_suite(settings: Settings, entries: list[dict], seed_assistant: Assistant | None = None) -> list[SuiteResult]:
     """Each set through its own corpus's assistant (or ``seed_assistant`` for sets over the project's corpus)."""
-    out = []
+    out, assistants = [], {}
     for e in entries:
-        assistant = corpus_assistant(settings, e["corpus"]) if e.get("corpus") else seed_assistant or Assistant(settings)
+        if e.get("corpus") and e["corpus"] not in assistants:
+            assistants[e["corpus"]] = corpus_assistant(settings, e["corpus"])
+        assistant = assistants[e["corpus"]] if e.get("corpus") else seed_assistant or Assistant(settings)
         report = run_eval(assistant, e["dataset"])
         limits = {k: tuple(k.split(".", 1)) for k in {**e.get("floors", {}), **e.get("ceilings", {})}}
         broken = broken_floors(report, {limits[k]: v for k, v in e.get("floors", {}).items()},

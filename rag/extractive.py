@@ -3,8 +3,8 @@
 Each sentence scores by how close its vector is to the question's (the multilingual model reads both
 languages) plus, in the question's own language, how much of its words it holds (``Lexical.coverage``). The best comes first;
 others follow when they score nearly as well, up to ``max_sentences``. One confidence combines general
-signals (the best sentence's similarity and coverage, and how much of the question the articles never
-mention); below ``abstain_below`` the answer abstains. Its weights are fitted on development questions by
+signals (the best sentence's similarity and coverage, how far it stands above the other candidates, and
+how much of the question the articles never mention); below ``abstain_below`` the answer abstains. Its weights are fitted on development questions by
 ``evals/calibrate.py``, which also prints the trade-off of each threshold. Nothing here knows a language:
 wording comes from the question's profile.
 """
@@ -12,6 +12,7 @@ wording comes from the question's profile.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -79,16 +80,25 @@ def extract_answer(query: Query, passages: list[Passage], retriever: Retriever, 
 
 def _candidates(passages: list[Passage], wire: WireCopy | None) -> list[tuple[Passage, int, str]]:
     """Every sentence of the passages once; a sentence repeated (overlap, wire copy) keeps its best passage.
-    A question in an article (a headline asking "Will Kim get food from Russia?") answers nothing."""
+    A question in an article (a headline that asks) answers nothing."""
     seen: set[str] = set()
     out = []
     for p in passages:
         for i, text in enumerate(p.chunk.sentence_texts):
             key = wire.key(text) if wire else normalize(text)
-            if key not in seen and len(text.split()) >= 3 and not text.rstrip(" \"'”“»«)").endswith("?"):
+            if key not in seen and _informative(text):
                 seen.add(key)
                 out.append((p, i, text))
     return out
+
+
+def _informative(sentence: str) -> bool:
+    """Long enough to answer (three words, or a sentence of ten letters where words are not spaced, not a
+    one-word heading), and not a question."""
+    words = sentence.split()
+    unspaced = len(words) == 1 and len(re.findall(r"\w", sentence)) >= 10 and sentence.rstrip()[-1:] in "。！.!"
+    return ((len(words) >= 3 or unspaced)
+            and not sentence.rstrip(" \"'”“»«)）」").endswith(("?", "？")))
 
 
 def abstain_text(language: str) -> str:

@@ -81,16 +81,15 @@ def build_index(paths: list[str | Path], store: Store, sentences: Store, embedde
     have = set().union(*existing.values()) if existing else set()
     new = [c for c in wanted if c.id not in have]
     stale = sorted(have - wanted_ids)
-    needed = {sentence_id(t): t for c in new for t in c.sentence_texts}  # sentence vectors already there are kept
-    vectors = sentences.vectors(list(needed))
-    to_embed = [sid for sid in needed if sid not in vectors]
+    # every chunk's sentences, not only the new chunks': a lost or half-built sentence collection is completed
+    needed = {sentence_id(t): t for c in wanted for t in c.sentence_texts}
+    present = sentences.ids()
+    to_embed = [sid for sid in needed if sid not in present]
     if to_embed:
         bar = _bar(len(to_embed), progress)
         for i in range(0, len(to_embed), 32):
             batch = to_embed[i:i + 32]
-            got = embedder.embed_passages([needed[sid] for sid in batch])
-            sentences.put_vectors(batch, got)
-            vectors.update(zip(batch, got))
+            sentences.put_vectors(batch, embedder.embed_passages([needed[sid] for sid in batch]))
             bar.update(len(batch))
         bar.close()
     for i in range(0, len(new), 32):

@@ -1,8 +1,8 @@
 """Lexical matching: BM25 (bm25s) over stemmed words, each text stemmed by the profile of its language.
 
 A chunk is tokenized with its article's profile. A question is tokenized once per language of the
-corpus, with that language's stemmer and both languages' stop words, so a German question meets German
-articles by stem and an English question still meets them by names, numbers and shared words. Accents are
+corpus, with that language's stemmer less the question language's stop words; retrieval fuses BM25 only for
+passages in the question's language, where words meet by stem. Accents are
 kept for stemming and stripped afterwards, so "Müller" meets "Muller". It leaves out translation and
 spelling rules: dense retrieval carries meaning across languages.
 """
@@ -101,7 +101,7 @@ class Lexical:
 
     def absent_share(self, terms: QueryTerms) -> float:
         """The weighted share of the question's words that no article uses in any form: a question about
-        what the articles never mention ("Zugspitze", "FIFA")."""
+        what the articles never mention (a mountain, a sports result)."""
         total = sum(self.weight(f) for f in terms.forms.values())
         absent = sum(self.weight(f) for f in terms.forms.values() if not any(self.df.get(t) for t in f))
         return absent / total if total else 0.0

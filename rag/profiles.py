@@ -2,16 +2,19 @@
 
 A profile holds the stop words and Snowball stemmer (bm25s's lists, PyStemmer), the NLTK Punkt model
 that splits its sentences, and the wording of the answers the library writes itself. Languages without
-a profile get ``NEUTRAL``: no stop words, no stemming, a punctuation splitter; dense retrieval and
-character-level matching still work for them. ``detect`` picks the profile of a text with py3langid,
+a profile get ``NEUTRAL``: no stop words, no stemming, a punctuation splitter; the multilingual vectors
+still work for them. ``detect`` picks the profile of a text with py3langid,
 whose model ships inside its package.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from functools import lru_cache
+
+_STEM_LOCK = threading.Lock()
 
 
 @dataclass(frozen=True)
@@ -31,7 +34,10 @@ class Profile:
         return _stopwords(self.stopword_list, self.question_words)
 
     def stem(self, words: list[str]) -> list[str]:
-        return _stemmer(self.stemmer).stemWords(words) if self.stemmer else words
+        if not self.stemmer:
+            return words
+        with _STEM_LOCK:  # a PyStemmer object must not be called from two threads at once (the chat answers several)
+            return _stemmer(self.stemmer).stemWords(words)
 
 
 PROFILES = {
@@ -75,17 +81,23 @@ def profile(code: str | None) -> Profile:
 
 
 def detect(text: str) -> str:
-    """The language code of ``text`` (py3langid), or "" when the text is too short to tell."""
+    """The language code of ``text`` (py3langid), or "" when the text is too short to tell. A short question
+    spreads its probability over related languages ("What did the minister say?" may rank Indonesian just above English), so
+    a profile language at least half as likely as the top one wins over a language without a profile."""
     if len(re.findall(r"\w+", text)) < 2:
         return ""
-    return _identifier().classify(text[:5000])[0]
+    ranked = _identifier().rank(text[:5000])
+    top, p_top = ranked[0]
+    if top in PROFILES:
+        return top
+    return next((code for code, p in ranked if code in PROFILES and p >= p_top / 2), top)
 
 
 @lru_cache(maxsize=1)
 def _identifier():
     from py3langid.langid import _load_identifier
 
-    return _load_identifier()
+    return _load_identifier(norm_probs=True)
 
 
 @lru_cache(maxsize=None)

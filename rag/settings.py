@@ -52,7 +52,7 @@ class Settings:
     retry_backoff: float = 1.0  # seconds before the first retry; doubles each time
     context_window: int = 8192  # tokens the local model / Ollama may use for prompt and answer
     llm_device: str = "auto"  # transformers / llamacpp: auto, cpu, cuda[:n], mps
-    rewrite_query: bool = True  # with an LLM: also search a German rewrite of the question
+    rewrite_query: bool = True  # with an LLM: also search a German rewrite of a non-German question
     # chat UI
     host: str = "127.0.0.1"
     port: int = 7860

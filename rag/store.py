@@ -71,7 +71,7 @@ class Store:
                                          "rebuild it with `rag index --rebuild`.")
             return
         diffs = [f"{k}: index has {found.get(k)!r}, settings say {v!r}" for k, v in expected.items()
-                 if k in found and found[k] != v]
+                 if found.get(k) != v]
         if diffs:
             raise ModelMismatchError("The index was built with other settings (" + "; ".join(diffs)
                                      + "). Rebuild it with `rag index --rebuild`, or change the settings back.")
