@@ -29,15 +29,22 @@ def _months() -> dict[str, int]:
 _MONTH = r"([^\W\d_]{3,})\.?"
 _FORMS = [  # (pattern, order of the groups: y m d)
     (re.compile(r"(\d{4})-(\d{1,2})-(\d{1,2})(?:[T ]\d{1,2}:\d{2}(?::\d{2})?\S*)?"), "ymd"),
-    (re.compile(rf"(\d{{1,2}})\.?\s+(?:de\s+)?{_MONTH}\s+(?:de\s+)?(\d{{4}})"), "dmy"),
+    (re.compile(rf"(\d{{1,2}})\.?\s+(?:[^\W\d_]{{1,3}}\s+)?{_MONTH}\s+(?:[^\W\d_]{{1,3}}\s+)?(\d{{4}})"), "dmy"),
     (re.compile(rf"{_MONTH}\s+(\d{{1,2}}),?\s+(\d{{4}})"), "mdy"),
     (re.compile(r"(\d{1,2})[./](\d{1,2})[./](\d{4})"), "dmy"),
     (re.compile(r"(\d{4})-(\d{1,2})"), "ym"),
     (re.compile(rf"{_MONTH}\s+(\d{{4}})"), "my"),
 ]
-_LABEL = re.compile(r"^\s*(?:(?:date|datum|fecha|published|publié|veröffentlicht|stand)\b\s*:?\s*)?", re.I)
 _STAMP = re.compile(r"^\s*(1\d{9})\b")
-_TIME = re.compile(r"[\s,.|–-]|\d{1,2}:\d{2}(:\d{2})?|\b(uhr|am|pm|utc|gmt|cet|cest|h)\b", re.I)
+
+
+@lru_cache(maxsize=1)
+def _label_and_time() -> tuple[re.Pattern, re.Pattern]:
+    """A date line's label ("Datum:") and what may follow the date (a clock time), from every profile."""
+    labels = "|".join(sorted({re.escape(w) for p in PROFILES.values() for w in p.date_labels}))
+    times = "|".join(sorted({re.escape(w) for p in PROFILES.values() for w in p.time_words}))
+    return (re.compile(rf"^\s*(?:(?:{labels})\b\s*:?\s*(?:[^\W\d_]{{1,3}}\s+)?)?", re.I),
+            re.compile(rf"[\s,.|–-]|\d{{1,2}}(?:[:.h]\d{{2}})*|\b(?:{times}|utc|gmt|cet|cest)\b", re.I))
 
 
 def leading_date(line: str) -> tuple[str, int, bool] | None:
@@ -45,11 +52,12 @@ def leading_date(line: str) -> tuple[str, int, bool] | None:
     A date is marked by a label or a timestamp; an unmarked one counts only when nothing but a time follows."""
     if m := _STAMP.match(line):
         return datetime.fromtimestamp(int(m.group(1)), tz=timezone.utc).strftime("%Y-%m-%d"), m.end(), True
-    label = _LABEL.match(line)
+    label_, time_ = _label_and_time()
+    label = label_.match(line)
     for pattern, order in _FORMS:
         m = pattern.match(line, label.end())
         if m and (iso := _iso(dict(zip(order, m.groups())))):
-            only_time = not _TIME.sub("", line[m.end():])
+            only_time = not time_.sub("", line[m.end():])
             return iso, len(line) if only_time else m.end(), only_time or label.end() > 0
     return None
 

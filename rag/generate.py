@@ -9,8 +9,8 @@ import re
 from collections.abc import Iterator
 
 from .backends.base import Backend
-from .cite import Verified, WireCopy, verify
-from .profiles import detect
+from .cite import Verified, WireCopy, normalize, verify
+from .profiles import PROFILES, detect
 from .prompt import answer_messages, clean_line, condense_messages, rewrite_messages
 from .types import Passage
 
@@ -77,4 +77,10 @@ def check(raw: str, passages: list[Passage], wire: WireCopy | None) -> tuple[Ver
     """Verified citations for ``raw``, and whether the answer is an abstention (says the articles don't
     tell, and cites nothing)."""
     v = verify(raw, passages, wire)
-    return v, not v.citations and bool(_ABSTAIN.search(v.text) or not v.text.strip())
+    return v, not v.citations and bool(_ABSTAIN.search(v.text) or not v.text.strip() or _says_no_answer(v.text))
+
+
+def _says_no_answer(text: str) -> bool:
+    """The reply is the abstention the prompt asked for, in any profile's wording."""
+    said = normalize(text)
+    return any(normalize(p.no_answer).rstrip(".") in said for p in PROFILES.values())

@@ -28,6 +28,8 @@ class Profile:
     months: tuple[str, ...] = ()  # January..December, for reading dates
     credits: tuple[str, ...] = ()  # words that open a photo credit ("Bild AFP", "Photo: Reuters")
     boilerplate: tuple[str, ...] = ()  # whole lines that are page furniture (comment prompts, share buttons)
+    date_labels: tuple[str, ...] = ()  # words that label an article's date line ("Datum:", "Published")
+    time_words: tuple[str, ...] = ()  # words of a clock time that may follow a date ("Uhr", "pm")
 
     @property
     def stopwords(self) -> frozenset[str]:
@@ -48,7 +50,8 @@ PROFILES = {
                    "november", "dezember"),
                   ("bild", "foto", "fotos", "quelle"),
                   ("schreibe einen kommentar", "schreiben sie einen kommentar", "kommentar schreiben", "kommentare",
-                   "kommentar", "teilen", "mehr zum thema", "anzeige", "werbung")),
+                   "kommentar", "teilen", "mehr zum thema", "anzeige", "werbung"),
+                  ("datum", "veröffentlicht", "aktualisiert", "stand"), ("uhr", "um")),
     "en": Profile("en", "english", "STOPWORDS_EN", "english", "The articles don't answer this question.",
                   ("who", "whom", "whose", "what", "when", "where", "why", "which", "how", "many", "much", "did",
                    "does", "do"),
@@ -56,21 +59,24 @@ PROFILES = {
                    "november", "december"),
                   ("photo", "photos", "image", "picture", "credit", "source"),
                   ("leave a comment", "leave a reply", "comments", "share", "share this", "advertisement",
-                   "related articles", "read more")),
+                   "related articles", "read more"),
+                  ("date", "published", "updated"), ("am", "pm", "at")),
     "es": Profile("es", "spanish", "STOPWORDS_SPANISH", "spanish", "Los artículos no responden a esta pregunta.",
                   ("quién", "quiénes", "qué", "cuándo", "dónde", "cuál", "cuáles", "cómo", "cuánto", "cuántos",
                    "cuántas", "por"),
                   ("enero", "febrero", "marzo", "abril", "mayo", "junio", "julio", "agosto", "septiembre", "octubre",
                    "noviembre", "diciembre"),
                   ("foto", "fotos", "imagen", "fuente"),
-                  ("deja un comentario", "comentarios", "compartir", "publicidad", "te puede interesar")),
+                  ("deja un comentario", "comentarios", "compartir", "publicidad", "te puede interesar"),
+                  ("fecha", "publicado", "actualizado"), ("h", "horas", "a", "las")),
     "fr": Profile("fr", "french", "STOPWORDS_FRENCH", "french", "Les articles ne répondent pas à cette question.",
                   ("qui", "que", "quoi", "quand", "où", "quel", "quelle", "quels", "quelles", "comment", "combien",
                    "pourquoi"),
                   ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
                    "novembre", "décembre"),
                   ("photo", "photos", "image", "crédit", "source"),
-                  ("laisser un commentaire", "commentaires", "partager", "publicité", "lire aussi")),
+                  ("laisser un commentaire", "commentaires", "partager", "publicité", "lire aussi"),
+                  ("date", "publié", "mis à jour"), ("h", "heures", "à")),
 }
 NEUTRAL = Profile("", None, None, None, "The articles don't answer this question.")
 

@@ -17,6 +17,10 @@ from rag.corpus import clean
     ("Published: 2024-03-05", "2024-03-05"),
     ("date 2023-09", "2023-09"),
     ("März 2024", "2024-03"),
+    ("Publié le 13 septembre 2023 à 10h30", "2023-09-13"),
+    ("13. September 2023, 10.42 Uhr", "2023-09-13"),
+    ("Fecha: 13/09/2023", "2023-09-13"),
+    ("Published on March 5, 2024 at 10:00 pm", "2024-03-05"),
 ])
 def test_a_date_line_is_the_date_and_leaves_the_text(head, date):
     a = clean(f"The headline\n{head}\nThe first sentence of the article.\n", "a.txt")
@@ -33,6 +37,7 @@ def test_a_unix_timestamp_headline_is_the_date():
     "Mai 2023 war ein guter Monat für die Börse.",  # a date that opens a sentence is text
     "13. September 2023: Kim reist nach Russland.",
     "2023-09-13 is the day the talks began.",
+    "Am 13. September 2023 traf Kim Putin.",
 ])
 def test_a_date_inside_a_sentence_stays(text):
     a = clean(f"{text}\nMore.\n", "a.txt")
