@@ -23,7 +23,7 @@ _WORD = re.compile(r"\w+(?:[-'’.]\w+)*", re.UNICODE)
 
 
 def words(text: str) -> list[str]:
-    """Words, with hyphenated and dotted ones (Tu-160, U.S.) kept whole."""
+    """Words, with hyphenated and dotted ones (F-16, U.S.) kept whole."""
     return _WORD.findall(text)
 
 

@@ -96,7 +96,12 @@ def _quotes_from(a, corpus: Path) -> None:
      "The Salt War broke out in 1523 when the upper valley stopped the salt carts of the lower valley at the pass."),
 ])
 def test_english_question_over_english_articles(english, question, source, sentence):
-    bot, corpus = english
+    _answers_first_with(english, question, source, sentence)
+
+
+def _answers_first_with(corpus_bot, question: str, source: str, sentence: str) -> None:
+    """The answer's first quote is ``sentence`` of ``source``, and every quote stands in its file."""
+    bot, corpus = corpus_bot
     a = bot.ask(question)
     assert not a.abstained and a.citations, a.text
     assert a.citations[0].source == source and a.citations[0].quote == sentence, a.text
@@ -130,11 +135,7 @@ def test_english_articles_are_english(english):
      "El tren de la costa hizo su primer viaje en 1925 entre Vigo y Baiona."),
 ])
 def test_spanish_question_over_spanish_articles(spanish, question, source, sentence):
-    bot, corpus = spanish
-    a = bot.ask(question)
-    assert not a.abstained and a.citations, a.text
-    assert a.citations[0].source == source and a.citations[0].quote == sentence, a.text
-    _quotes_from(a, corpus)
+    _answers_first_with(spanish, question, source, sentence)
 
 
 def test_spanish_off_topic_abstains_in_spanish(spanish):
