@@ -6,7 +6,6 @@ repaired by the next one: upserts are keyed by content-hash ids and never duplic
 
 from __future__ import annotations
 
-import hashlib
 import time
 from dataclasses import dataclass, field
 
@@ -16,7 +15,7 @@ from .chunks import chunk_article
 from .corpus import load_corpus
 from .embed import Embedder
 from .errors import CorpusError
-from .store import Store
+from .store import Store, sentence_id
 from .types import Chunk
 
 
@@ -39,11 +38,6 @@ LAYOUT = "titled-chunks+sentences"  # what the vectors are of; an index of anoth
 def manifest_for(embedder: Embedder, chunk_tokens: int, chunk_overlap: int) -> dict:
     return {"model": embedder.name, "dim": embedder.dim, "chunk_tokens": chunk_tokens,
             "chunk_overlap": chunk_overlap, "passage_prefix": embedder.passage_prefix, "layout": LAYOUT}
-
-
-def sentence_id(text: str) -> str:
-    """Sentence vectors are keyed by their text: overlap and wire copy embed a sentence once."""
-    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()[:24]
 
 
 def build_index(paths: list[str | Path], store: Store, sentences: Store, embedder: Embedder, chunk_tokens: int = 160,

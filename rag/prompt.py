@@ -11,8 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .extractive import abstain_text
-from .profiles import detect
+from .profiles import detect, profile
 from .types import Passage
 
 Messages = list[dict[str, str]]
@@ -55,7 +54,7 @@ def answer_messages(question: str, passages: list[Passage], language_from: str |
     """Messages asking for a cited answer to ``question`` from ``passages`` (numbered from 1).
     ``language_from`` is the text whose language the answer should use (default: the question)."""
     lang_text = language_from or question
-    system = SYSTEM.format(language=language_of(lang_text), abstain=abstain_text(detect(lang_text)))
+    system = SYSTEM.format(language=language_of(lang_text), abstain=profile(detect(lang_text)).no_answer)
     user = (f"Passages ({len(passages)}), quoted from the articles:\n{format_passages(passages)}\n\n"
             f"<question>\n{defuse(question)}\n</question>\n\n"
             "Answer the question from the passages only, with a [n] marker after each claim.")

@@ -15,10 +15,9 @@ import numpy as np
 
 from .embed import Embedder
 from .errors import ConfigError
-from .indexer import sentence_id
 from .lexical import Lexical, QueryTerms
 from .profiles import detect
-from .store import Store
+from .store import Store, sentence_id
 from .types import Chunk, Passage
 
 

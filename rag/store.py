@@ -7,6 +7,7 @@ download a model.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 from pathlib import Path
@@ -19,6 +20,11 @@ from .types import Chunk  # noqa: E402
 SENTENCES_SUFFIX = "-sentences"  # the collection of sentence vectors beside each collection of chunks
 MANIFEST_KEYS = ("model", "dim", "chunk_tokens", "chunk_overlap", "passage_prefix", "layout", "complete")
 PAGE = 5000  # records per read: Chroma's embedded store binds one SQL variable per record
+
+
+def sentence_id(text: str) -> str:
+    """Sentence vectors are keyed by their text: overlap and wire copy embed a sentence once."""
+    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()[:24]
 
 
 def open_client(index_dir: str | Path = "index", host: str = "", port: int = 8000, create: bool = True):
