@@ -21,6 +21,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from rag.cite import WireCopy  # noqa: E402
 from rag.evaluate import corpus_assistant  # noqa: E402
 from rag.extractive import CONFIDENCE, confidence, signals  # noqa: E402
 from rag.scoring import fact_recall, hit_rank, load_questions  # noqa: E402
@@ -43,11 +44,11 @@ def collect(settings: Settings, k: int) -> list[dict]:
             a = seeds
         else:
             a = corpus_assistant(settings, corpus).warm_up()
-        r = a._retriever
+        r = a._view()
         for q in load_questions(dataset):
             query = r.analyse(q.question)
             passages = r.retrieve(query, k)
-            candidates, scores, feats = signals(query, passages, r, a.lexical, a.wire)
+            candidates, scores, feats = signals(query, passages, r, r.lexical, WireCopy(r))
             best = candidates[int(np.argmax(scores))][2] if candidates else ""
             rows.append({"set": dataset.name, "answerable": q.answerable, "features": feats,
                          "hit": hit_rank(q, [p.chunk.text for p in passages]) if q.answerable else None,

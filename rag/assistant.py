@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 import re
 import threading
-from contextlib import nullcontext
 import time
 from collections.abc import Iterator
 from functools import lru_cache
@@ -14,16 +13,18 @@ from pathlib import Path
 from .backends import EXTRACTIVE, Backend, check_name, get_backend
 from .cite import WireCopy
 from .embed import Embedder
-from .errors import BackendError, IndexMissingError, QuestionError
-from .extractive import extract_answer
+from .errors import BackendError, QuestionError, RagError
+from .extractive import WEAK_BELOW, extract_answer
 from .generate import check, condense, generate, german_rewrite, history_pairs
-from .indexer import IndexReport, build_index, manifest_for
-from .lexical import Lexical
-from .lock import index_lock
+from .index import Index
+from .indexer import IndexReport
+from .lead import first_sentence
+from .lead import lead as answer_lead
+from .profiles import detect
+from .quotes import with_antecedents
 from .retrieve import Retriever
 from .settings import Settings
-from .store import SENTENCES_SUFFIX, Store, open_client
-from .types import Answer, Passage
+from .types import Answer, ArticleInfo, ArticleView, Passage
 
 log = logging.getLogger(__name__)
 
@@ -36,66 +37,60 @@ class Assistant:
         self.embedder = Embedder(self.settings.embedding_model, self.settings.query_prefix,
                                  self.settings.passage_prefix, self.settings.device)
         self._lock = threading.RLock()
+        self._index = Index(self.settings, self.embedder)
         self._retriever: Retriever | None = None
+        self._snap = None
         self._backends: dict[tuple[str, str, str], Backend] = {}
 
     # loading
     def warm_up(self, progress: bool = False) -> Assistant:
         """Load the embedding model and the index; build the index first when there is none yet."""
-        with self._lock:
-            if self._retriever is None:
-                self.embedder.warm_up()
-                try:
-                    store, sentences = self._store(create=False), self._sentences(create=False)
-                    if not store.count() or any(s.manifest().get("complete") is not True for s in (store, sentences)):
-                        raise IndexMissingError("empty or half-built index")  # a crashed run: finish it
-                except IndexMissingError:
-                    self.index(progress=progress)
-                    store, sentences = self._store(create=False), self._sentences(create=False)
-                for s in (store, sentences):
-                    s.check_manifest(self._manifest())
-                self._load(store, sentences)
+        self.embedder.warm_up()
+        self._view(progress)
         return self
+
+    def _view(self, progress: bool = False, force: bool = False) -> Retriever:
+        """The retriever of the newest index version (a newer one published meanwhile is picked up)."""
+        snap = self._index.snapshot(progress=progress, force=force)
+        with self._lock:
+            if self._retriever is None or self._snap is not snap:
+                self._retriever = Retriever(snap.catalog, snap.store, snap.sentences, self.embedder,
+                                            self.settings.lexical_weight)
+                self._snap = snap
+            return self._retriever
+
+    def _fresh(self, work):
+        """Run ``work(retriever)``; when the collections it read were dropped by a rebuild, once more on the new ones."""
+        try:
+            return work(self._view())
+        except RagError:
+            raise
+        except Exception as exc:  # noqa: BLE001 - Chroma's NotFoundError and kin
+            if "does not exist" not in str(exc) and type(exc).__name__ != "NotFoundError":
+                raise
+            return work(self._view(force=True))
 
     def index(self, paths: list[str | Path] | None = None, rebuild: bool = False, progress: bool = False,
               prune: bool | None = None) -> IndexReport:
         """Sync the index with the articles (default: ``corpus_dir``), under the index write lock.
 
         Indexing ``corpus_dir`` mirrors it; indexing other ``paths`` adds or replaces those articles and keeps
-        the rest, unless ``prune`` is set."""
-        s = self.settings
-        with self._lock, (index_lock(s.index_dir) if not s.chroma_host else nullcontext()):
-            self.embedder.warm_up()
-            store, sentences = self._store(create=True), self._sentences(create=True)
-            if rebuild:
-                self._retriever = None  # nothing answers from dropped collections, even if the rebuild fails
-                for old in (sentences, store):
-                    old.drop()
-                store, sentences = self._store(create=True), self._sentences(create=True)
-            report = build_index(paths or [s.corpus_dir], store, sentences, self.embedder, s.chunk_tokens,
-                                 s.chunk_overlap, progress, prune=(not paths) if prune is None else prune)
-            if self._retriever is not None:
-                self._load(store, sentences)
-            return report
+        the rest, unless ``prune`` is set. Readers keep answering from the last complete version meanwhile."""
+        return self._index.build(paths, rebuild, progress, prune)
 
-    def _store(self, create: bool, suffix: str = "") -> Store:
-        s = self.settings
-        return Store(open_client(s.index_dir, s.chroma_host, s.chroma_port, create=create), s.collection + suffix,
-                     create=create)
+    def remove(self, sources: list[str]) -> IndexReport:
+        """Drop the articles ``sources`` (file names, as ``articles()`` lists them) from the index."""
+        return self._index.remove(sources)
 
-    def _sentences(self, create: bool) -> Store:
-        return self._store(create, SENTENCES_SUFFIX)
+    def articles(self) -> list[ArticleInfo]:
+        """The indexed articles: file name, title, date, language, outlet, author and chunk count."""
+        self.embedder.warm_up()
+        return self._index.articles()
 
-    def _manifest(self) -> dict:
-        return manifest_for(self.embedder, self.settings.chunk_tokens, self.settings.chunk_overlap)
-
-    def _load(self, store: Store, sentences: Store) -> None:
-        chunks = store.all_chunks()
-        self.chunks = chunks
-        self.wire = WireCopy(chunks)
-        self.lexical = Lexical([c.text for c in chunks], [c.language for c in chunks])
-        self._retriever = Retriever(chunks, store, sentences, self.embedder, self.lexical,
-                                    self.settings.lexical_weight)
+    def article(self, source: str) -> ArticleView:
+        """One indexed article's sentences with their file offsets (the space citations point into)."""
+        self.embedder.warm_up()
+        return self._index.article(source)
 
     # answering
     def check_question(self, question: str) -> str:
@@ -108,55 +103,72 @@ class Assistant:
                                 f"{self.settings.max_question_chars} (setting max_question_chars). Shorten it.")
         return q
 
-    def retrieve(self, question: str, top_k: int | None = None) -> list[Passage]:
+    def retrieve(self, question: str, top_k: int | None = None, sources: list[str] | None = None) -> list[Passage]:
         q = self.check_question(question)
         self.warm_up()
-        return self._retriever.retrieve(self._retriever.analyse(q), top_k or self.settings.top_k)
+        return self._fresh(lambda r: r.retrieve(r.analyse(q), top_k or self.settings.top_k, sources=sources))
 
-    def ask(self, question: str, top_k: int | None = None, backend: str | None = None) -> Answer:
+    def ask(self, question: str, top_k: int | None = None, backend: str | None = None,
+            sources: list[str] | None = None) -> Answer:
         """A cited answer to one question. Backend failures come back as an ``Answer`` with ``error`` set
         and the retrieved ``passages`` filled; setup problems (unknown backend, missing package) raise."""
         name = check_name(backend or self.settings.backend)
         if name != EXTRACTIVE:
-            return _last(self._llm_turn(question, None, top_k, name, streaming=False))
-        return self._extractive(self.check_question(question), None, top_k)
+            return _last(self._llm_turn(question, None, top_k, name, streaming=False, sources=sources))
+        return self._extractive(self.check_question(question), None, top_k, sources)
 
-    def _extractive(self, q: str, history: list | None, top_k: int | None) -> Answer:
+    def _extractive(self, q: str, history: list | None, top_k: int | None, sources: list[str] | None = None) -> Answer:
         started = time.perf_counter()
         self.warm_up()
-        query = self._retriever.analyse(q)
-        # a follow-up ("And who else went?") is also searched together with the last turn
-        context = self._retriever.analyse(last_turn, query.language) if (last_turn := _with_last_turn(q, history)) else None
-        passages = self._retriever.retrieve(query, top_k or self.settings.top_k, (context,) if context else ())
-        retrieved = time.perf_counter()
-        ex = extract_answer(query, passages, self._retriever, self.lexical, self.wire, self.settings.max_sentences,
-                            self.settings.abstain_below, context)
+        marks: dict = {}  # times of the stages, and the question's language
+
+        def work(r: Retriever):
+            query = r.analyse(q)
+            marks["language"] = query.language
+            # a follow-up ("And who else went?") is also searched together with the last turn
+            context = r.analyse(last_turn, query.language) if (last_turn := _with_last_turn(q, history)) else None
+            passages = r.retrieve(query, top_k or self.settings.top_k, (context,) if context else (), sources=sources)
+            marks["retrieved"] = time.perf_counter()
+            ex = extract_answer(query, passages, r, r.lexical, WireCopy(r), self.settings.max_sentences,
+                                self.settings.abstain_below, context)
+            return passages, ex
+
+        passages, ex = self._fresh(work)
+        retrieved = marks["retrieved"]
+        cites = with_antecedents(ex.citations, passages, self._sentences_of)
+        lead = "" if ex.abstained else answer_lead(q, [c.quote for c in cites], [c.passage for c in cites],
+                                                   marks.get("language", ""), [c.language for c in cites])
         done = time.perf_counter()
-        return Answer(question=q, text=ex.text, citations=ex.citations, abstained=ex.abstained,
+        return Answer(question=q, text=ex.text, citations=cites, abstained=ex.abstained,
                       backend="extractive", model=self.embedder.name, grounded=bool(ex.citations),
                       confidence=ex.confidence, passages=passages,
                       timings={"retrieve_ms": (retrieved - started) * 1000, "generate_ms": (done - retrieved) * 1000,
-                               "total_ms": (done - started) * 1000})
+                               "total_ms": (done - started) * 1000},
+                      lead=lead, language=marks.get("language", ""),
+                      weak=not ex.abstained and ex.confidence < WEAK_BELOW)
+
+    def _sentences_of(self, source: str):
+        return self.article(source).sentences
 
     def chat(self, message: str, history: list | None = None, top_k: int | None = None,
-             backend: str | None = None) -> Answer:
+             backend: str | None = None, sources: list[str] | None = None) -> Answer:
         """Answer a message in a conversation; ``history`` is a list of (user, assistant) turns or
         OpenAI-style {"role", "content"} dicts. With an LLM the follow-up is rewritten into a standalone
         question; without one it is searched together with the last question and answer."""
         name = check_name(backend or self.settings.backend)
         if name != EXTRACTIVE:
-            return _last(self._llm_turn(message, history, top_k, name, streaming=False))
-        return self._extractive(self.check_question(message), history, top_k)
+            return _last(self._llm_turn(message, history, top_k, name, streaming=False, sources=sources))
+        return self._extractive(self.check_question(message), history, top_k, sources)
 
     def stream(self, message: str, history: list | None = None, top_k: int | None = None,
-               backend: str | None = None) -> Iterator[str | Answer]:
+               backend: str | None = None, sources: list[str] | None = None) -> Iterator[str | Answer]:
         """Yield the answer text in pieces as it is produced, then the final ``Answer`` (always last).
         Streamed pieces are the model's raw text; the ``Answer`` holds the checked text and citations."""
         name = check_name(backend or self.settings.backend)
         if name != EXTRACTIVE:
-            yield from self._llm_turn(message, history, top_k, name, streaming=True)
+            yield from self._llm_turn(message, history, top_k, name, streaming=True, sources=sources)
             return
-        a = self.chat(message, history, top_k=top_k, backend=name)
+        a = self.chat(message, history, top_k=top_k, backend=name, sources=sources)
         for piece in re.findall(r"\S+\s*", a.text):
             yield piece
         yield a
@@ -172,12 +184,13 @@ class Assistant:
             return self._backends[key]
 
     def _llm_turn(self, message: str, history: list | None, top_k: int | None, name: str,
-                  streaming: bool) -> Iterator[str | Answer]:
+                  streaming: bool, sources: list[str] | None = None) -> Iterator[str | Answer]:
         started = time.perf_counter()
         q = self.check_question(message)
         k = top_k or self.settings.top_k
         self.warm_up()
         llm = self.backend(name).warm_up()  # a missing package or model raises here: that is setup, not failure
+        r = self._view()
         timings: dict[str, float] = {}
         passages: list[Passage] = []
         raw = ""
@@ -194,8 +207,7 @@ class Assistant:
             if (guess := _with_last_turn(q, history)) and standalone == q:
                 extra += (guess,)  # the model-free guess guards against a poor condensation
             t = time.perf_counter()
-            r = self._retriever
-            passages = r.retrieve(r.analyse(standalone), k, tuple(r.analyse(e) for e in extra))
+            passages = r.retrieve(r.analyse(standalone), k, tuple(r.analyse(e) for e in extra), sources=sources)
             timings["retrieve_ms"] = (time.perf_counter() - t) * 1000
             t = time.perf_counter()
             for piece in generate(llm, standalone, passages, language_from=q, streaming=streaming):
@@ -205,19 +217,21 @@ class Assistant:
             timings["generate_ms"] = (time.perf_counter() - t) * 1000
         except BackendError as exc:
             log.warning("%s", exc)
-            passages = passages or self._retriever.retrieve(self._retriever.analyse(q), k)
+            passages = passages or r.retrieve(r.analyse(q), k, sources=sources)
             timings["total_ms"] = (time.perf_counter() - started) * 1000
             yield Answer(question=standalone, text=str(exc), citations=[], abstained=True, backend=name,
                          model=llm.model, grounded=False, passages=passages, timings=timings, error=str(exc))
             return
-        verified, abstained = check(raw, passages, self.wire)
+        verified, abstained = check(raw, passages, WireCopy(r))
         if verified.dropped:
             log.info("removed citation markers: %s", ", ".join(verified.dropped))
         timings["total_ms"] = (time.perf_counter() - started) * 1000
+        conf = len(verified.citations) / max(len(verified.citations) + len(verified.dropped), 1)
         yield Answer(question=standalone, text=verified.text, citations=verified.citations, abstained=abstained,
-                     backend=name, model=llm.model, grounded=verified.grounded,
-                     confidence=len(verified.citations) / max(len(verified.citations) + len(verified.dropped), 1),
-                     passages=passages, timings=timings)
+                     backend=name, model=llm.model, grounded=verified.grounded, confidence=conf,
+                     passages=passages, timings=timings, language=detect(q),
+                     lead="" if abstained else first_sentence(verified.text),
+                     weak=not abstained and not verified.grounded)
 
 
 def _last(items: Iterator):

@@ -110,5 +110,5 @@ def _make_chunk(article: Article, units: list[tuple[int, int, int]], count: Call
         sentences=tuple((article.to_source(s), article.to_source(e)) for s, e, _ in units),
         sentence_texts=tuple(article.text[s:e] for s, e, _ in units),
         n_tokens=count(text),
-        language=article.language,
+        language=article.language, outlet=article.outlet, author=article.author,
     )

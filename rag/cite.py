@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .dates import weekdays
+from .store import sentence_id
 from .types import Chunk, Citation, Passage
 
 _QUOTES = str.maketrans({"„": '"', "“": '"', "”": '"', "«": '"', "»": '"', "‚": "'", "‘": "'", "’": "'"})
@@ -19,47 +21,54 @@ class WireCopy:
     """Which articles carry each sentence, so a repeated sentence is cited once and the others named.
 
     Agencies' copy is edited lightly between outlets ("said the spokesman" / "said the spokesman on Monday"),
-    so sentences whose word sets overlap by ``similar`` or more (Jaccard) count as the same sentence.
+    so sentences whose word sets overlap by ``similar`` or more (Jaccard) count as the same sentence. Copies
+    are found per question, not over the corpus: exact ones through the index's sentence ids, near ones among
+    a sentence's nearest neighbours in the sentence vectors. Make one per answer: ``key`` remembers the
+    sentences it has seen, so near-copies among one answer's candidates share a key.
     """
 
-    def __init__(self, chunks: list[Chunk], similar: float = 0.8) -> None:
-        texts: dict[str, set[str]] = {}
-        for c in chunks:
-            for text in c.sentence_texts:
-                if len(text) >= 40:  # short lines (headings, one-word captions) repeat by chance
-                    texts.setdefault(normalize(text), set()).add(c.source)
-        keys = list(texts)
-        bags = [frozenset(re.findall(r"\w+", k)) for k in keys]
-        parent = list(range(len(keys)))
-
-        def root(i: int) -> int:
-            while parent[i] != i:
-                parent[i] = parent[parent[i]]
-                i = parent[i]
-            return i
-
-        by_word: dict[str, list[int]] = {}
-        for i, bag in enumerate(bags):
-            for w in bag:
-                by_word.setdefault(w, []).append(i)
-        for i, bag in enumerate(bags):
-            rare = min(bag, key=lambda w: len(by_word[w]), default=None)  # any near-copy shares most words
-            for j in by_word.get(rare, []) if rare else []:
-                if j > i and len(bag & bags[j]) / len(bag | bags[j]) >= similar:
-                    parent[root(j)] = root(i)
-        self.cluster = {k: root(i) for i, k in enumerate(keys)}
-        self.sources: dict[int, set[str]] = {}
-        for k, cid in self.cluster.items():
-            self.sources.setdefault(cid, set()).update(texts[k])
+    def __init__(self, index=None, similar: float = 0.8, neighbours: int = 8) -> None:
+        self.index, self.similar, self.neighbours = index, similar, neighbours  # index: a ``Retriever``
+        self._seen: list[tuple[str, frozenset[str]]] = []
 
     def key(self, sentence: str) -> str:
-        """The same key for a sentence and its near-copies in other articles."""
+        """The same key for a sentence and its near-copies seen before by this object."""
         norm = normalize(sentence)
-        return f"#{self.cluster[norm]}" if norm in self.cluster else norm
+        if len(norm) < 40:  # short lines (headings, one-word captions) repeat by chance
+            return norm
+        bag = _bag(norm)
+        for key, other in self._seen:
+            if _jaccard(bag, other) >= self.similar:
+                return key
+        self._seen.append((norm, bag))
+        return norm
 
     def also_in(self, sentence: str, source: str) -> tuple[str, ...]:
-        cid = self.cluster.get(normalize(sentence))
-        return tuple(sorted(self.sources.get(cid, set()) - {source})) if cid is not None else ()
+        """Other articles that carry ``sentence`` or a near-copy of it."""
+        if self.index is None or len(normalize(sentence)) < 40:
+            return ()
+        cat = self.index.catalog
+        found = cat.sources_of(cat.holders(sentence_id(sentence)))
+        vector = self.index.vector(sentence)
+        if vector is not None:
+            bag = _bag(normalize(sentence))
+            near = {sid: cat.holders(sid) for sid, _ in self.index.sentences.query(vector, self.neighbours)
+                    if len(cat.holders(sid))}
+            holders = {cat.ids[int(ps[0])]: sid for sid, ps in near.items()}
+            for chunk in self.index.store.get(list(holders)):
+                for text in chunk.sentence_texts:
+                    sid = sentence_id(text)
+                    if sid in near and _jaccard(bag, _bag(normalize(text))) >= self.similar:
+                        found |= cat.sources_of(near[sid])
+        return tuple(sorted(found - {source}))
+
+
+def _bag(norm: str) -> frozenset[str]:
+    return frozenset(re.findall(r"\w+", norm))
+
+
+def _jaccard(a: frozenset[str], b: frozenset[str]) -> float:
+    return len(a & b) / len(a | b) if a or b else 0.0
 
 
 def citation(marker: int, passage: Passage, sentence_index: int | None, wire: WireCopy | None = None) -> Citation:
@@ -70,7 +79,8 @@ def citation(marker: int, passage: Passage, sentence_index: int | None, wire: Wi
     else:
         quote, (start, end) = c.sentence_texts[sentence_index], c.sentences[sentence_index]
     return Citation(marker=marker, source=c.source, title=c.title, date=c.date, passage=c.text, quote=quote,
-                    start=start, end=end, chunk_id=c.id, also_in=wire.also_in(quote, c.source) if wire else ())
+                    start=start, end=end, chunk_id=c.id, also_in=wire.also_in(quote, c.source) if wire else (),
+                    language=c.language, days=weekdays(quote, c.date, c.language))
 
 
 # --- LLM answers: [n] markers checked against the passages that were actually given -------------------
@@ -118,9 +128,10 @@ def verify(text: str, passages: list[Passage], wire: WireCopy | None = None) -> 
     A marker survives when it names a given passage and, if its claim quotes words, the quote is in that
     passage (a quote found in another given passage moves the citation there). Each citation quotes the
     span the model quoted, else the passage's sentence that shares the most words with the claim, else
-    the whole passage. Surviving markers are renumbered 1, 2, ... in order of first use; others are removed.
+    the whole passage. Surviving markers keep the number the model wrote (the streamed text showed it), so
+    ``[1][3]`` stays ``[1][3]``; one number used for several sentences cites each; others are removed.
     """
-    cites: dict[tuple[int, int, int], Citation] = {}
+    cites: dict[tuple[int, tuple[int, int, int]], Citation] = {}
     dropped: list[str] = []
     out, last, said = [], 0, ""
     for start, end, numbers in parse_markers(text):
@@ -138,16 +149,16 @@ def verify(text: str, passages: list[Passage], wire: WireCopy | None = None) -> 
             if key is None:
                 dropped.append(f"[{n}] (quote not in any passage)")
                 continue
-            if key not in cites:
-                cites[key] = _citation(len(cites) + 1, passages[key[0]], key, wire)
-            if cites[key].marker not in kept:
-                kept.append(cites[key].marker)
+            if (n, key) not in cites:  # the model's own number: what the reader saw streaming stays
+                cites[(n, key)] = _citation(n, passages[key[0]], key, wire)
+            if n not in kept:
+                kept.append(n)
         out.append(claim + "".join(f"[{k}]" for k in kept))
         last = end
     out.append(text[last:])
     clean = re.sub(r"[ \t]+([.,;:!?]|$)", r"\1", "".join(out), flags=re.M)
     clean = re.sub(r"(?<=\S)[ \t]{2,}(?=\S)", " ", clean).strip()
-    return Verified(clean, sorted(cites.values(), key=lambda c: c.marker), dropped)
+    return Verified(clean, sorted(cites.values(), key=lambda c: c.marker), dropped)  # stable: first use first
 
 
 def _source_of(i: int, quotes: list[str], claim: str, passages: list[Passage]) -> tuple[int, int, int] | None:
@@ -190,4 +201,5 @@ def _citation(marker: int, passage: Passage, key: tuple[int, int, int], wire: Wi
         return citation(marker, passage, None, wire)
     quote = c.sentence_texts[s][a - c.sentences[s][0]:b - c.sentences[s][0]]
     return Citation(marker=marker, source=c.source, title=c.title, date=c.date, passage=c.text, quote=quote,
-                    start=a, end=b, chunk_id=c.id, also_in=wire.also_in(c.sentence_texts[s], c.source) if wire else ())
+                    start=a, end=b, chunk_id=c.id, also_in=wire.also_in(c.sentence_texts[s], c.source) if wire else (),
+                    language=c.language, days=weekdays(quote, c.date, c.language))

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import errno
 import json
 import os
 import sys
+from pathlib import Path
 
-from .errors import RagError
+from .errors import ConfigError, RagError
+from .redact import printable, scrub
+
+DEFAULT_DATASET = "evals/questions.jsonl"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -30,7 +35,8 @@ def main(argv: list[str] | None = None) -> int:
 
     p = sub.add_parser("eval", help="measure accuracy", description="Run an eval set through the pipeline.\n"
                        "Example: rag eval --k 5 --json report.json", formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--dataset", default="evals/questions.jsonl")
+    p.add_argument("--dataset", help=f"a JSONL question set (default: {DEFAULT_DATASET}, from the working "
+                   "directory or the rag checkout)")
     p.add_argument("--corpus", help="index this folder of articles for the set (cached), not the project's index")
     p.add_argument("--suite", help="run every set of a suite file (e.g. evals/suite.json) and print a table")
     p.add_argument("--k", type=int, help="top_k for retrieval")
@@ -54,22 +60,80 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    if args.command != "index":
+        _quiet()  # progress bars only while indexing
+    settings = None
     try:
-        return _run(args)
-    except RagError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
+        from .settings import Settings
+
+        overrides = {k: getattr(args, k, None) for k in ("backend", "model", "base_url", "top_k", "host", "port",
+                                                          "share", "auth")}
+        settings = Settings.load(args.config, **overrides)
+        return _run(args, settings)
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # noqa: BLE001 - what the user can fix is one line; anything else propagates
+        message = _message(exc, args, settings)
+        if message is None:
+            raise
+        print(f"error: {scrub(' '.join(message.split()))}", file=sys.stderr)
+        return 2
 
 
-def _run(args) -> int:
+def _message(exc: Exception, args, settings) -> str | None:
+    """One line that says what went wrong and what to do, or None for a bug (which then propagates)."""
+    if isinstance(exc, RagError):
+        return str(exc)
+    index = settings.index_dir if settings else "index"
+    if isinstance(exc, OSError):
+        where = exc.filename or index
+        if exc.errno == errno.ENOSPC:
+            return (f"No space left on the device writing {where}. Free some space, or set index_dir "
+                    "(RAG_INDEX_DIR) to a folder on another disk, then run the command again.")
+        if exc.errno in (errno.EEXIST, errno.ENOTDIR) and Path(where).exists() and not Path(where).is_dir():
+            return (f"{where} is a file where a folder is expected. Set index_dir (RAG_INDEX_DIR) or corpus_dir "
+                    "to a folder, or move the file away.")
+        if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+            return f"Cannot write {where}: {exc.strerror}. Check its permissions, or set index_dir (RAG_INDEX_DIR) elsewhere."
+        return f"{exc.strerror or type(exc).__name__}: {where}. Check the path and run the command again."
+    if _is_index_error(exc) and "disk is full" in str(exc):  # SQLite's words for ENOSPC, through Chroma
+        return (f"No space left on the device writing the index at {index}. Free some space, or set index_dir "
+                "(RAG_INDEX_DIR) to a folder on another disk, then run the command again.")
+    if _is_index_error(exc):
+        if getattr(args, "rebuild", False):
+            return (f"The index at {index} is damaged and cannot be opened even to rebuild it ({exc}). Move the "
+                    f"folder away (mv {index} {index}.damaged) and run `rag index` again.")
+        return (f"The index at {index} cannot be opened: it is damaged or was written by another Chroma version "
+                f"({exc}). Rebuild it: rag index --rebuild (or delete {index} and run rag index).")
+    return None
+
+
+def _is_index_error(exc: Exception) -> bool:
+    import sqlite3
+
+    if isinstance(exc, sqlite3.DatabaseError):
+        return True
+    chroma = sys.modules.get("chromadb.errors")
+    return bool(chroma) and isinstance(exc, chroma.ChromaError)
+
+
+def _quiet() -> None:
+    """No progress bars or load reports from the model libraries: `rag ask` prints its answer only."""
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+        hf_logging.set_verbosity_error()
+    except ImportError:
+        pass
+
+
+def _run(args, settings) -> int:
     from .assistant import Assistant
-    from .settings import Settings
 
-    overrides = {k: getattr(args, k, None) for k in ("backend", "model", "base_url", "top_k", "host", "port",
-                                                      "share", "auth")}
-    settings = Settings.load(args.config, **overrides)
     assistant = Assistant(settings)
     if args.command == "index":
         report = assistant.index(args.paths or None, rebuild=args.rebuild, progress=sys.stderr.isatty(),
@@ -81,7 +145,7 @@ def _run(args) -> int:
               f" in {report.seconds:.1f} s")
         return 0
     if args.command == "ask":
-        assistant.warm_up(progress=sys.stderr.isatty())
+        assistant.warm_up(progress=sys.stderr.isatty())  # a missing index is built first: then progress shows
         a = assistant.ask(args.question)
         if args.json:
             from dataclasses import asdict
@@ -94,12 +158,13 @@ def _run(args) -> int:
             print(f"error: {a.error}", file=sys.stderr)
             print("Retrieved passages:")
             for p in a.passages:
-                print(f"\n[{p.rank}] {p.chunk.source}, {p.chunk.date or 'undated'}: {p.chunk.title}\n    {p.chunk.text[:300]}")
+                c = p.chunk  # article text and names are printed without terminal control sequences
+                print(printable(f"\n[{p.rank}] {c.source}, {c.date or 'undated'}: {c.title}\n    {c.text[:300]}"))
             return 2
-        print(a.text)
+        print(printable(a.text))
         for c in a.citations:
             also = f" (also in {', '.join(c.also_in)})" if c.also_in else ""
-            print(f"\n[{c.marker}] {c.source}, {c.date or 'undated'}: {c.title}{also}\n    \"{c.quote}\"")
+            print(printable(f"\n[{c.marker}] {c.source}, {c.date or 'undated'}: {c.title}{also}\n    \"{c.quote}\""))
         return 0
     if args.command == "chat":
         try:
@@ -114,12 +179,14 @@ def _run(args) -> int:
         from .evaluate import broken_floors, corpus_assistant, load_suite, run_eval, run_suite
 
         if args.suite:
-            results = run_suite(settings, load_suite(args.suite), assistant)
-            _print_suite(results)
+            entries = load_suite(args.suite)
+            results = run_suite(settings, entries, assistant)
+            _print_suite(results, entries)
             return 1 if args.check and any(r.broken for r in results) else 0
+        dataset = _dataset(args.dataset)
         if args.corpus:
             assistant = corpus_assistant(settings, args.corpus)
-        report = run_eval(assistant, args.dataset, args.k)
+        report = run_eval(assistant, dataset, args.k)
         _print_report(report)
         if args.json_path:
             with open(args.json_path, "w", encoding="utf-8") as f:
@@ -136,31 +203,64 @@ SUITE_COLUMNS = [("hit@5", "retrieval", "hit@5"), ("MRR", "retrieval", "mrr"), (
                  ("false abst", "abstention", "false_abstentions"), ("p50 ms", "latency_ms", "p50")]
 
 
-def _print_suite(results) -> None:
+def _print_suite(results, entries: list[dict]) -> None:
     width = max(len(f"{r.name} ({r.split})") for r in results)
-    print(f"{'set':<{width}}  {'n':>4}  " + "  ".join(f"{c:>10}" for c, _, _ in SUITE_COLUMNS))
-    for r in results:
-        cells = "  ".join(f"{r.report[a][b]:>10.3f}" for _, a, b in SUITE_COLUMNS)
-        print(f"{r.name + ' (' + r.split + ')':<{width}}  {r.report['n']:>4}  {cells}")
+    print(f"{'set':<{width}}  {'n':>4}  " + "  ".join(f"{c:>10}" for c, _, _ in SUITE_COLUMNS) + "  floors")
+    for r, e in zip(results, entries):
+        cells = "  ".join(f"{_num(r.report[a][b]):>10}" for _, a, b in SUITE_COLUMNS)
+        limits = len(e.get("floors", {})) + len(e.get("ceilings", {}))
+        verdict = f"FAIL {len(r.broken)} of {limits}" if r.broken else (f"pass {limits}" if limits else "none")
+        print(f"{r.name + ' (' + r.split + ')':<{width}}  {r.report['n']:>4}  {cells}  {verdict}")
     for r in results:
         for b in r.broken:
             print(f"floor broken: {r.name} ({r.split}): {b}", file=sys.stderr)
 
 
 def _print_report(r: dict) -> None:
-    rows = [("questions", r["n"]), ("chunks", f"{r['chunks']['count']} (mean {r['chunks']['mean_tokens']} tokens)")]
-    for group in ("retrieval", "answer", "citations", "abstention", "latency_ms"):
-        rows += [(f"{group}.{k}", v) for k, v in r[group].items()]
-    width = max(len(k) for k, _ in rows)
-    for k, v in rows:
-        print(f"{k:<{width}}  {v}")
+    """The metrics, three decimals each, with the floor or ceiling they must meet and pass / FAIL."""
+    from .evaluate import CEILINGS, FLOORS
+
+    print(f"questions: {r['n']}, chunks: {r['chunks']['count']} (mean {_num(r['chunks']['mean_tokens'], 1)} tokens)\n")
+    rows = [(f"{g}.{k}", v, (g, k)) for g in ("retrieval", "answer", "citations", "abstention", "latency_ms")
+            for k, v in r[g].items()]
+    width = max(len(name) for name, _, _ in rows)
+    print(f"{'metric':<{width}}  {'value':>10}  {'limit':>9}  result")
+    for name, value, key in rows:
+        if key in FLOORS:
+            limit, ok = f">= {FLOORS[key]:.3f}", value is not None and value >= FLOORS[key]
+        elif key in CEILINGS:
+            limit, ok = f"<= {CEILINGS[key]:.3f}", value is not None and value <= CEILINGS[key]
+        else:
+            limit, ok = "", None
+        result = "" if ok is None else ("pass" if ok else "FAIL")
+        print(f"{name:<{width}}  {_num(value):>10}  {limit:>9}  {result}".rstrip())
     misses = [q for q in r["per_question"] if q["answerable"] and (q["fact_recall"] or 0) < 1 or
               (not q["answerable"] and not q["abstained"])]
     if misses:
         print(f"\n{len(misses)} questions not fully right:")
         for q in misses:
-            print(f"  {q['id']}: {q['question'][:70]}  (hit rank {q['hit_rank']}, facts {q['fact_recall']}, "
-                  f"abstained {q['abstained']})")
+            facts = "-" if q["fact_recall"] is None else _num(q["fact_recall"])
+            print(f"  {q['id']}: {printable(q['question'][:70])}  (hit rank {q['hit_rank'] or '-'}, facts {facts}, "
+                  f"{'abstained' if q['abstained'] else 'answered'})")
+
+
+def _num(value, places: int = 3) -> str:
+    """A figure with a fixed number of decimals; ``-`` where there is none."""
+    if value is None:
+        return "-"
+    return f"{value:.{places}f}" if isinstance(value, float) else str(value)
+
+
+def _dataset(given: str | None) -> str:
+    """The eval set: as given, else the default from the working directory or else from the rag checkout."""
+    if given:
+        return given
+    tried = [Path.cwd() / DEFAULT_DATASET, Path(__file__).resolve().parent.parent / DEFAULT_DATASET]
+    for path in tried:
+        if path.is_file():
+            return str(path)
+    raise ConfigError(f"No eval set at {tried[0]} or {tried[1]}: the question sets ship with the rag checkout, "
+                      "not the installed package. Pass one with --dataset PATH (a JSONL file).")
 
 
 if __name__ == "__main__":

@@ -4,15 +4,19 @@ Read: ISO (``2023-09-13``, with a time or not), ``13. September 2023``, ``13 de 
 ``Sept. 13, 2023``, ``13/09/2023`` (day first), a month and year (``September 2023``), a ten-digit Unix
 timestamp, each alone on its line or after a label (``date``, ``Datum:``, ``Published``). It leaves out
 dates inside the text: those are what the article talks about, not when it was written.
+
+``weekdays`` places the weekdays a sentence names ("am Mittwoch") by the article's date: news calls the
+last six days by their weekday, so "Wednesday" in an article of Thursday 14 September 2023 is the 13th.
+It leaves out future references ("next Friday") and articles dated only by month.
 """
 
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from functools import lru_cache
 
-from .profiles import PROFILES
+from .profiles import PROFILES, profile
 
 
 @lru_cache(maxsize=1)
@@ -69,3 +73,29 @@ def _iso(parts: dict[str, str]) -> str | None:
     if not m or not 1 <= m <= 12 or not 1900 <= y <= 2100 or (d is not None and not 1 <= d <= 31):
         return None
     return f"{y:04d}-{m:02d}" + (f"-{d:02d}" if d else "")
+
+
+def weekdays(sentence: str, article_date: str | None, language: str) -> tuple[tuple[str, str], ...]:
+    """(word as written, ISO date) for each weekday the sentence names, placed on or before the article's
+    date (within its week); nothing when the date is not a full day or the language has no weekday names."""
+    names = profile(language).weekdays
+    if not names or not article_date or len(article_date) != 10:
+        return ()
+    try:
+        day = date.fromisoformat(article_date)
+    except ValueError:
+        return ()
+    out: dict[str, str] = {}
+    for m in re.finditer(r"\w+", sentence):
+        word = m.group(0)
+        if word.casefold() in names and word not in out:
+            back = (day.weekday() - names.index(word.casefold())) % 7
+            out[word] = (day - timedelta(days=back)).isoformat()
+    return tuple(out.items())
+
+
+def day_label(iso: str, language: str = "en") -> str:
+    """A day with its weekday, e.g. "Wed 13 Sep 2023", in the profile's names (English without a profile)."""
+    p = profile(language) if profile(language).weekdays and profile(language).months else profile("en")
+    d = date.fromisoformat(iso)
+    return f"{p.weekdays[d.weekday()][:3].title()} {d.day} {p.months[d.month - 1][:3].title()} {d.year}"

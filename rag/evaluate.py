@@ -38,8 +38,9 @@ def run_eval(assistant: Assistant, dataset: str | Path, k: int | None = None) ->
                   cited_passages=[c.passage for c in a.citations], cited_sources=[c.source for c in a.citations],
                   latency_ms=a.timings.get("total_ms", 0.0), grounded=a.grounded)
         rows.append(score_one(q, got))
-    chunks = assistant.chunks
-    report = summarize(rows, len(chunks), sum(c.n_tokens for c in chunks) / max(len(chunks), 1))
+    articles = assistant.articles()
+    n_chunks = sum(a.chunks for a in articles)
+    report = summarize(rows, n_chunks, sum(a.tokens for a in articles) / max(n_chunks, 1))
     for row, a in zip(report["per_question"], answers):  # top-level keys are fixed by the eval contract
         row.update(backend=a.backend, model=a.model, error=a.error)
     return report

@@ -15,6 +15,7 @@ from .chunks import chunk_article
 from .corpus import load_corpus
 from .embed import Embedder
 from .errors import CorpusError
+from .catalog import Catalog
 from .store import Store, sentence_id
 from .types import Chunk
 
@@ -41,26 +42,33 @@ def manifest_for(embedder: Embedder, chunk_tokens: int, chunk_overlap: int) -> d
 
 
 def build_index(paths: list[str | Path], store: Store, sentences: Store, embedder: Embedder, chunk_tokens: int = 160,
-                chunk_overlap: int = 40, progress: bool = False, prune: bool = True) -> IndexReport:
+                chunk_overlap: int = 40, progress: bool = False, prune: bool = True) -> tuple[IndexReport, Catalog]:
     """Sync ``store`` (chunks) and ``sentences`` (their sentence vectors) with the articles under ``paths``;
-    the caller holds the write lock.
+    the caller holds the write lock. Returns the report and the catalog of the whole index after the run.
 
     A chunk is embedded with its article's title (context for a passage from the middle of an article), and
     each of its sentences on its own, once per distinct text: the best sentence helps find the chunk and picks
-    the quote. With ``prune`` the index mirrors ``paths`` (articles no
-    longer there are dropped); without it, only the articles found are added or replaced."""
+    the quote. Vectors are written a batch at a time as they are made, so a killed run keeps what it finished.
+    With ``prune`` the index mirrors ``paths`` (articles no longer there are dropped); without it, only the
+    articles found are added or replaced."""
     started = time.perf_counter()
+    say = _say(progress)
+    say(f"Reading articles in {', '.join(map(str, paths))}")
     corpus = load_corpus(*paths)
     if not corpus.articles:
-        raise CorpusError(f"No readable .txt or .md articles in {', '.join(map(str, paths))}"
+        raise CorpusError(f"No readable articles in {', '.join(map(str, paths))}"
                           + (f" (skipped: {'; '.join(f'{p}: {why}' for p, why in corpus.skipped)})" if corpus.skipped else "")
-                          + ": add articles there or point corpus_dir (RAG_CORPUS_DIR) elsewhere.")
+                          + ": add articles there or point corpus_dir (RAG_CORPUS_DIR) elsewhere. The index was not changed.")
     articles, skipped = [], list(corpus.skipped)
     for a in corpus.articles:  # sources are file names; a second file of the same name would clash
         if any(b.source == a.source for b in articles):
             skipped.append((a.path, f"same file name as an earlier article ({a.source})"))
         else:
             articles.append(a)
+    say(f"Chunking {len(articles)} articles")
+    wanted: list[Chunk] = []
+    for a in articles:
+        wanted += chunk_article(a, chunk_tokens, chunk_overlap)
     expected = manifest_for(embedder, chunk_tokens, chunk_overlap)
     for s in (store, sentences):
         s.check_manifest(expected)
@@ -68,9 +76,6 @@ def build_index(paths: list[str | Path], store: Store, sentences: Store, embedde
     existing = store.ids_by_source()
     if not prune:
         existing = {src: ids for src, ids in existing.items() if any(a.source == src for a in articles)}
-    wanted: list[Chunk] = []
-    for a in articles:
-        wanted += chunk_article(a, chunk_tokens, chunk_overlap)
     wanted_ids = {c.id for c in wanted}
     have = set().union(*existing.values()) if existing else set()
     new = [c for c in wanted if c.id not in have]
@@ -79,24 +84,50 @@ def build_index(paths: list[str | Path], store: Store, sentences: Store, embedde
     needed = {sentence_id(t): t for c in wanted for t in c.sentence_texts}
     present = sentences.ids()
     to_embed = [sid for sid in needed if sid not in present]
-    if to_embed:
-        bar = _bar(len(to_embed), progress)
-        for i in range(0, len(to_embed), 32):
-            batch = to_embed[i:i + 32]
-            sentences.put_vectors(batch, embedder.embed_passages([needed[sid] for sid in batch]))
-            bar.update(len(batch))
-        bar.close()
+    bar = _bar(len(to_embed) + len(new), progress)
+    for i in range(0, len(to_embed), 32):
+        batch = to_embed[i:i + 32]
+        sentences.put_vectors(batch, embedder.embed_passages([needed[sid] for sid in batch]))
+        bar.update(len(batch))
     for i in range(0, len(new), 32):
         batch = new[i:i + 32]
         store.upsert(batch, embedder.embed_passages([passage_text(c) for c in batch]))
+        bar.update(len(batch))
+    bar.close()
     store.delete(stale)
-    if stale:  # sentences no chunk holds any more
-        sentences.delete(sorted(sentences.ids() - {sentence_id(t) for c in store.all_chunks() for t in c.sentence_texts}))
-    for s in (store, sentences):
-        s.write_manifest({**expected, "complete": True})
+    catalog = finish(store, sentences, expected, say)
     return IndexReport(articles=len(articles), chunks=len(wanted), added=len(new), removed=len(stale),
                        unchanged=len(wanted) - len(new), embedded=len(new), sentences=len(to_embed), skipped=skipped,
-                       seconds=time.perf_counter() - started)
+                       seconds=time.perf_counter() - started), catalog
+
+
+def remove_sources(sources: list[str], store: Store, sentences: Store, manifest: dict,
+                   progress: bool = False) -> tuple[IndexReport, Catalog]:
+    """Drop the chunks of the articles ``sources`` (file names); the caller holds the write lock."""
+    started = time.perf_counter()
+    by_source = store.ids_by_source()
+    unknown = [s for s in sources if s not in by_source]
+    if unknown:
+        raise CorpusError(f"Not in the index: {', '.join(unknown)}. `rag index` lists what it indexed; "
+                          "nothing was removed.")
+    stale = sorted(cid for s in sources for cid in by_source[s])
+    for s in (store, sentences):
+        s.write_manifest({**manifest, "complete": False})
+    store.delete(stale)
+    catalog = finish(store, sentences, manifest, _say(progress))
+    return IndexReport(articles=len(by_source) - len(sources), chunks=len(catalog), added=0, removed=len(stale),
+                       unchanged=len(catalog), embedded=0, seconds=time.perf_counter() - started), catalog
+
+
+def finish(store: Store, sentences: Store, manifest: dict, say=lambda _: None) -> Catalog:
+    """Catalogue every chunk, drop sentence vectors no chunk holds any more, and mark the index complete."""
+    say("Cataloguing the index (lexical index, articles, sentences)")
+    catalog = Catalog.build(store.all_chunks())
+    orphans = [sid for sid in sentences.ids() if not catalog.has_sentence(sid)]
+    sentences.delete(orphans)
+    for s in (store, sentences):
+        s.write_manifest({**manifest, "complete": True})
+    return catalog
 
 
 def passage_text(chunk: Chunk) -> str:
@@ -104,7 +135,14 @@ def passage_text(chunk: Chunk) -> str:
     return chunk.text if chunk.text.startswith(chunk.title) else f"{chunk.title}\n\n{chunk.text}"
 
 
-def _bar(total: int, enabled: bool, what: str = "Embedding sentences"):
+def _bar(total: int, enabled: bool, what: str = "Embedding sentences and chunks"):
     from tqdm import tqdm
 
-    return tqdm(total=total, desc=what, unit="sentence", disable=not enabled, leave=False)
+    return tqdm(total=total, desc=what, unit="text", disable=not enabled, leave=False)
+
+
+def _say(enabled: bool):
+    """Progress lines on stderr from the first second (reading and chunking come before any bar)."""
+    import sys
+
+    return (lambda line: print(line + "…", file=sys.stderr, flush=True)) if enabled else (lambda _: None)

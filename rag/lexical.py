@@ -9,11 +9,12 @@ spelling rules: dense retrieval carries meaning across languages.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 import unicodedata
-from collections import Counter
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -55,21 +56,48 @@ class QueryTerms:
 
 
 class Lexical:
-    """BM25 over chunk texts; ``languages`` gives each chunk's language code."""
+    """BM25 over chunk texts, in catalog order. Built at index time (``build``), saved beside the index and
+    memory-mapped at start-up (``load``): nothing corpus-wide happens per question or per start."""
 
-    def __init__(self, texts: list[str], languages: list[str]) -> None:
+    def __init__(self, bm25, languages: list[str]) -> None:
+        self.bm25, self.languages = bm25, sorted(set(languages)) or [""]
+        self.n = int(bm25.scores["num_docs"]) if bm25 is not None else 0
+
+    @classmethod
+    def build(cls, texts: list[str], languages: list[str]) -> Lexical:
+        """``languages`` gives each text's language code; each text is stemmed by its language's profile."""
         import bm25s
 
-        self.languages = sorted(set(languages)) or [""]
-        self.doc_tokens = [tokens(t, profile(lang)) for t, lang in zip(texts, languages)]
-        self.df = Counter(t for toks in self.doc_tokens for t in set(toks))
-        self.n = len(texts)
-        self.bm25 = bm25s.BM25()
-        if texts:
-            self.bm25.index([toks or [""] for toks in self.doc_tokens], show_progress=False)
+        if not texts:
+            return cls(None, languages)
+        bm25 = bm25s.BM25()
+        bm25.index([tokens(t, profile(lang)) or [""] for t, lang in zip(texts, languages)], show_progress=False)
+        return cls(bm25, languages)
+
+    def save(self, folder: Path) -> None:
+        folder.mkdir(parents=True, exist_ok=True)
+        (folder / "languages.json").write_text(json.dumps(self.languages))
+        if self.bm25 is not None:
+            self.bm25.save(str(folder / "bm25"))
+
+    @classmethod
+    def load(cls, folder: Path) -> Lexical:
+        import bm25s
+
+        languages = json.loads((folder / "languages.json").read_text())
+        bm25 = bm25s.BM25.load(str(folder / "bm25"), mmap=True) if (folder / "bm25").is_dir() else None
+        return cls(bm25, languages)
+
+    def doc_freq(self, token: str) -> int:
+        """How many chunks use ``token``: the length of its column in BM25's sparse matrix."""
+        tid = self.bm25.vocab_dict.get(token) if self.bm25 is not None else None
+        if tid is None:
+            return 0
+        indptr = self.bm25.scores["indptr"]
+        return int(indptr[tid + 1] - indptr[tid])
 
     def idf(self, token: str) -> float:
-        df = self.df.get(token, 0)
+        df = self.doc_freq(token) if token else 0
         return math.log(1 + (self.n - df + 0.5) / (df + 0.5))
 
     def terms(self, question: str, language: str) -> QueryTerms:
@@ -89,21 +117,21 @@ class Lexical:
 
     def weight(self, forms: tuple[str, ...]) -> float:
         """A word's weight: the idf of its rarest form that the articles use; the most for an absent word."""
-        present = [self.idf(f) for f in forms if self.df.get(f)]
+        present = [self.idf(f) for f in forms if self.doc_freq(f)]
         return max(present) if present else self.idf("")
 
     def scores(self, terms: QueryTerms) -> np.ndarray:
         """BM25 score of each chunk, in index order."""
         if not self.n:
             return np.zeros(0)
-        ids = self.bm25.get_tokens_ids(sorted(terms.all))
+        ids = [i for t in sorted(terms.all) if (i := self.bm25.vocab_dict.get(t)) is not None]
         return np.asarray(self.bm25.get_scores_from_ids(ids), dtype=float) if ids else np.zeros(self.n)
 
     def absent_share(self, terms: QueryTerms) -> float:
         """The weighted share of the question's words that no article uses in any form: a question about
         what the articles never mention (a mountain, a sports result)."""
         total = sum(self.weight(f) for f in terms.forms.values())
-        absent = sum(self.weight(f) for f in terms.forms.values() if not any(self.df.get(t) for t in f))
+        absent = sum(self.weight(f) for f in terms.forms.values() if not any(self.doc_freq(t) for t in f))
         return absent / total if total else 0.0
 
     def coverage(self, terms: QueryTerms, text: str, language: str) -> float:

@@ -30,6 +30,24 @@ class Profile:
     boilerplate: tuple[str, ...] = ()  # whole lines that are page furniture (comment prompts, share buttons)
     date_labels: tuple[str, ...] = ()  # words that label an article's date line ("Datum:", "Published")
     time_words: tuple[str, ...] = ()  # words of a clock time that may follow a date ("Uhr", "pm")
+    weekdays: tuple[str, ...] = ()  # Monday..Sunday, for placing "on Wednesday" by the article's date
+    pronouns: tuple[str, ...] = ()  # words near a sentence's start that point back to an earlier sentence
+    nouns_capitalised: bool | None = None  # German writes every noun capitalised; None: measure it on the text
+    joiners: tuple[str, ...] = ()  # short words inside one answer: lists, ranges, name particles ("and", "bis", "de")
+    ask_number: tuple[str, ...] = ()  # question words asking for a quantity or a time ("how many", "when")
+    ask_name: tuple[str, ...] = ()  # question words asking for a name ("who", "where", "which")
+    # the answer's wording around the quotes; a language without a profile gets the English defaults
+    language_names: tuple[tuple[str, str], ...] = ()  # code -> the name as it fits into ``quoted_from``
+    quoted_from: str = "quoted from the {language} article"
+    quoted_from_other: str = "quoted from an article in another language ({code})"
+    weak_match: str = "Weak match: check the sources."
+    no_source: str = "no source"
+
+    def quoted(self, code: str) -> str:
+        """The label of a quote in language ``code``, e.g. "quoted from the German article"."""
+        names = dict(self.language_names or _ENGLISH_NAMES)
+        return self.quoted_from.format(language=names[code]) if code in names else \
+            self.quoted_from_other.format(code=code or "?")
 
     @property
     def stopwords(self) -> frozenset[str]:
@@ -42,6 +60,10 @@ class Profile:
             return _stemmer(self.stemmer).stemWords(words)
 
 
+_ENGLISH_NAMES = (("de", "German"), ("en", "English"), ("es", "Spanish"), ("fr", "French"), ("it", "Italian"),
+                  ("nl", "Dutch"), ("pl", "Polish"), ("pt", "Portuguese"), ("ru", "Russian"), ("uk", "Ukrainian"),
+                  ("zh", "Chinese"), ("ja", "Japanese"), ("ko", "Korean"), ("ar", "Arabic"), ("tr", "Turkish"))
+
 PROFILES = {
     "de": Profile("de", "german", "STOPWORDS_GERMAN", "german", "Die Artikel beantworten diese Frage nicht.",
                   ("wer", "wen", "wem", "wessen", "was", "wann", "wo", "wohin", "woher", "warum", "wieso", "weshalb",
@@ -51,7 +73,21 @@ PROFILES = {
                   ("bild", "foto", "fotos", "quelle"),
                   ("schreibe einen kommentar", "schreiben sie einen kommentar", "kommentar schreiben", "kommentare",
                    "kommentar", "teilen", "mehr zum thema", "anzeige", "werbung"),
-                  ("datum", "veröffentlicht", "aktualisiert", "stand"), ("uhr", "um")),
+                  ("datum", "veröffentlicht", "aktualisiert", "stand"), ("uhr", "um"),
+                  nouns_capitalised=True,
+                  joiners=("und", "oder", "bis", "von"),
+                  ask_number=("wie viele", "wie viel", "wie lange", "wie alt", "wie hoch", "wie groß", "wann",
+                              "welchem jahr", "welches jahr", "welchen jahren"),
+                  ask_name=("wer", "wen", "wem", "wessen", "wo", "wohin", "woher", "welche", "welcher", "welches",
+                            "welchen", "welchem"),
+                  weekdays=("montag", "dienstag", "mittwoch", "donnerstag", "freitag", "samstag", "sonntag"),
+                  pronouns=("er", "sie", "es", "ihm", "ihn", "ihr", "ihnen", "dieser", "diese", "dieses", "dort",
+                            "damals", "dabei", "daraufhin", "deshalb", "deswegen"),
+                  language_names=(("de", "deutschen"), ("en", "englischen"), ("es", "spanischen"),
+                                  ("fr", "französischen"), ("it", "italienischen"), ("ru", "russischen")),
+                  quoted_from="zitiert aus dem {language} Artikel",
+                  quoted_from_other="zitiert aus einem Artikel in einer anderen Sprache ({code})",
+                  weak_match="Unsichere Antwort: bitte die Quellen prüfen.", no_source="ohne Quelle"),
     "en": Profile("en", "english", "STOPWORDS_EN", "english", "The articles don't answer this question.",
                   ("who", "whom", "whose", "what", "when", "where", "why", "which", "how", "many", "much", "did",
                    "does", "do"),
@@ -60,7 +96,16 @@ PROFILES = {
                   ("photo", "photos", "image", "picture", "credit", "source"),
                   ("leave a comment", "leave a reply", "comments", "share", "share this", "advertisement",
                    "related articles", "read more"),
-                  ("date", "published", "updated"), ("am", "pm", "at")),
+                  ("date", "published", "updated"), ("am", "pm", "at"),
+                  nouns_capitalised=False,
+                  joiners=("and", "or", "to", "of"),
+                  ask_number=("how many", "how much", "how long", "how old", "how far", "how high", "how large", "when",
+                              "what year", "which year", "what date", "what percentage"),
+                  ask_name=("who", "whom", "whose", "where", "which"),
+                  weekdays=("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"),
+                  pronouns=("he", "she", "it", "they", "him", "her", "them", "his", "its", "their", "this", "these",
+                            "there", "then"),
+                  language_names=_ENGLISH_NAMES),
     "es": Profile("es", "spanish", "STOPWORDS_SPANISH", "spanish", "Los artículos no responden a esta pregunta.",
                   ("quién", "quiénes", "qué", "cuándo", "dónde", "cuál", "cuáles", "cómo", "cuánto", "cuántos",
                    "cuántas", "por"),
@@ -68,7 +113,19 @@ PROFILES = {
                    "noviembre", "diciembre"),
                   ("foto", "fotos", "imagen", "fuente"),
                   ("deja un comentario", "comentarios", "compartir", "publicidad", "te puede interesar"),
-                  ("fecha", "publicado", "actualizado"), ("h", "horas", "a", "las")),
+                  ("fecha", "publicado", "actualizado"), ("h", "horas", "a", "las"),
+                  nouns_capitalised=False,
+                  joiners=("y", "e", "o", "u", "a", "de", "del"),
+                  ask_number=("cuántos", "cuántas", "cuánto", "cuánta", "cuándo", "qué año", "qué fecha"),
+                  ask_name=("quién", "quiénes", "dónde", "cuál", "cuáles"),
+                  weekdays=("lunes", "martes", "miércoles", "jueves", "viernes", "sábado", "domingo"),
+                  pronouns=("él", "ella", "ellos", "ellas", "este", "esta", "estos", "estas",
+                            "allí", "allá", "ahí"),
+                  language_names=(("de", "alemán"), ("en", "inglés"), ("es", "español"), ("fr", "francés"),
+                                  ("it", "italiano"), ("ru", "ruso")),
+                  quoted_from="citado del artículo en {language}",
+                  quoted_from_other="citado de un artículo en otro idioma ({code})",
+                  weak_match="Coincidencia débil: compruebe las fuentes.", no_source="sin fuente"),
     "fr": Profile("fr", "french", "STOPWORDS_FRENCH", "french", "Les articles ne répondent pas à cette question.",
                   ("qui", "que", "quoi", "quand", "où", "quel", "quelle", "quels", "quelles", "comment", "combien",
                    "pourquoi"),
@@ -76,7 +133,18 @@ PROFILES = {
                    "novembre", "décembre"),
                   ("photo", "photos", "image", "crédit", "source"),
                   ("laisser un commentaire", "commentaires", "partager", "publicité", "lire aussi"),
-                  ("date", "publié", "mis à jour"), ("h", "heures", "à")),
+                  ("date", "publié", "mis à jour"), ("h", "heures", "à"),
+                  nouns_capitalised=False,
+                  joiners=("et", "ou", "à", "de", "du", "des"),
+                  ask_number=("combien", "quand", "quelle année", "quelle date"),
+                  ask_name=("qui", "où", "quel", "quelle", "quels", "quelles"),
+                  weekdays=("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+                  pronouns=("il", "elle", "ils", "elles", "lui", "leur", "celui", "celle", "ceux", "celles", "y"),
+                  language_names=(("de", "allemand"), ("en", "anglais"), ("es", "espagnol"), ("fr", "français"),
+                                  ("it", "italien"), ("ru", "russe")),
+                  quoted_from="cité de l'article en {language}",
+                  quoted_from_other="cité d'un article dans une autre langue ({code})",
+                  weak_match="Correspondance faible : vérifiez les sources.", no_source="sans source"),
 }
 NEUTRAL = Profile("", None, None, None, "The articles don't answer this question.")
 

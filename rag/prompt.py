@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from .profiles import detect, profile
+from .redact import printable
 from .types import Passage
 
 Messages = list[dict[str, str]]
@@ -40,13 +41,22 @@ def defuse(text: str) -> str:
     return _TAG.sub(lambda m: "‹" + m.group(1) + m.group(2), text)
 
 
+def attribute(value: str | None, limit: int = 300) -> str:
+    """``value`` fit for a tag attribute: defused, on one line, without quotes, angle brackets or control
+    characters, so a crafted file name, title, date or outlet cannot close its tag or open another."""
+    text = defuse(printable(str(value or "")))
+    text = re.sub(r"\s+", " ", text).replace('"', "'").replace("<", "‹").replace(">", "›").strip()
+    return text[:limit]
+
+
 def format_passages(passages: list[Passage]) -> str:
     rows = []
     for n, p in enumerate(passages, 1):
         c = p.chunk
-        title = defuse(c.title).replace('"', "'")
-        rows.append(f'<passage n="{n}" source="{c.source}" date="{c.date or "undated"}" title="{title}">\n'
-                    f"{defuse(c.text)}\n</passage>")
+        fields = {"source": c.source, "date": c.date or "undated", "title": c.title,
+                  "outlet": getattr(c, "outlet", "")}
+        attrs = " ".join(f'{k}="{attribute(v)}"' for k, v in fields.items() if v)
+        rows.append(f'<passage n="{n}" {attrs}>\n{defuse(c.text)}\n</passage>')
     return "<passages>\n" + "\n".join(rows) + "\n</passages>"
 
 
@@ -64,7 +74,7 @@ def answer_messages(question: str, passages: list[Passage], language_from: str |
 def condense_messages(message: str, previous: list[tuple[str, str]]) -> Messages:
     """Messages asking to rewrite a follow-up ``message`` as a question that stands on its own.
     ``previous`` holds the last (user, assistant) turns; answers are shortened, they only supply context."""
-    turns = "\n".join(f"User: {u}\nAssistant: {_short(a)}" for u, a in previous[-3:])
+    turns = "\n".join(f"User: {defuse(u)}\nAssistant: {defuse(_short(a))}" for u, a in previous[-3:])
     return [
         {"role": "system", "content": "Rewrite the user's last message as one self-contained question that can be "
                                       "understood without the conversation: replace pronouns and words like "

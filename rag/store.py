@@ -123,18 +123,32 @@ class Store:
         for i in range(0, len(ids), 256):
             self.collection.delete(ids=ids[i:i + 256])
 
-    def all_chunks(self) -> list[Chunk]:
-        chunks = [_chunk(cid, doc, meta) for got in self._pages(["documents", "metadatas"])
-                  for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"])]
-        return sorted(chunks, key=lambda c: (c.source, c.start))
+    def all_chunks(self):
+        """Every chunk, a page at a time (an index of any size streams through)."""
+        for got in self._pages(["documents", "metadatas"]):
+            yield from (_chunk(cid, doc, meta) for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"]))
 
-    def query(self, vector, n: int) -> list[tuple[str, float]]:
-        """(chunk id, cosine similarity) of the ``n`` nearest chunks."""
+    def get(self, ids: list[str]) -> list[Chunk]:
+        """The chunks of ``ids`` that exist, in the order given."""
+        found: dict[str, Chunk] = {}
+        for i in range(0, len(ids), PAGE):
+            got = self.collection.get(ids=ids[i:i + PAGE], include=["documents", "metadatas"])
+            found.update((cid, _chunk(cid, doc, meta)) for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"]))
+        return [found[cid] for cid in ids if cid in found]
+
+    def of_source(self, source: str) -> list[Chunk]:
+        got = self.collection.get(where={"source": source}, include=["documents", "metadatas"])
+        return sorted((_chunk(cid, doc, meta) for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"])),
+                      key=lambda c: c.start)
+
+    def query(self, vector, n: int, where: dict | None = None) -> list[tuple[str, float]]:
+        """(id, cosine similarity) of the ``n`` nearest records."""
         n = min(n, self.count())
         if n <= 0:
             return []
-        got = self.collection.query(query_embeddings=[list(map(float, vector))], n_results=n, include=["distances"])
-        return [(cid, 1.0 - dist) for cid, dist in zip(got["ids"][0], got["distances"][0])]
+        got = self.collection.query(query_embeddings=[list(map(float, vector))], n_results=n, where=where,
+                                    include=["distances"])
+        return [(cid, 1.0 - d) for cid, d in zip(got["ids"][0], got["distances"][0])]
 
     def drop(self) -> None:
         self.client.delete_collection(self.name)
@@ -142,6 +156,7 @@ class Store:
 
 def _meta(c: Chunk) -> dict:
     return {"source": c.source, "title": c.title, "date": c.date or "", "language": c.language,
+            "outlet": c.outlet, "author": c.author,
             "start": c.start, "end": c.end,
             "sentences": json.dumps(c.sentences), "sentence_texts": json.dumps(c.sentence_texts, ensure_ascii=False),
             "n_tokens": c.n_tokens}
@@ -151,4 +166,4 @@ def _chunk(cid: str, doc: str, m: dict) -> Chunk:
     return Chunk(id=cid, source=m["source"], title=m["title"], date=m["date"] or None, start=m["start"], end=m["end"],
                  text=doc, sentences=tuple(tuple(s) for s in json.loads(m["sentences"])),
                  sentence_texts=tuple(json.loads(m["sentence_texts"])), n_tokens=m["n_tokens"],
-                 language=m.get("language", ""))
+                 language=m.get("language", ""), outlet=m.get("outlet", ""), author=m.get("author", ""))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
+from functools import cached_property
 
 
 @dataclass(frozen=True)
@@ -22,11 +23,16 @@ class Article:
     segments: tuple[tuple[int, int, int], ...]
     content_hash: str
     language: str = ""  # ISO 639-1 code, "" when unknown (see ``profiles``)
+    outlet: str = ""  # the publication (an HTML page's site name), "" when unknown
+    author: str = ""  # the byline, "" when unknown
+
+    @cached_property
+    def _starts(self) -> list[int]:
+        return [s[0] for s in self.segments]
 
     def to_source(self, offset: int) -> int:
         """File offset of cleaned-text offset ``offset`` (an end offset maps to the end of its run)."""
-        starts = [s[0] for s in self.segments]
-        i = max(bisect.bisect_right(starts, offset) - 1, 0)
+        i = max(bisect.bisect_right(self._starts, offset) - 1, 0)
         clean_start, source_start, length = self.segments[i]
         return source_start + min(offset - clean_start, length)
 
@@ -46,6 +52,30 @@ class Chunk:
     sentence_texts: tuple[str, ...]
     n_tokens: int
     language: str = ""
+    outlet: str = ""
+    author: str = ""
+
+
+@dataclass(frozen=True)
+class ArticleInfo:
+    """An indexed article as listed to people: what it is, and how many chunks it has in the index."""
+
+    source: str
+    title: str
+    date: str | None
+    language: str
+    chunks: int
+    outlet: str = ""
+    author: str = ""
+    tokens: int = 0  # of all its chunks together
+
+
+@dataclass(frozen=True)
+class ArticleView:
+    """An indexed article's sentences in order, each ``(start, end, text)`` in file offsets (as citations)."""
+
+    info: ArticleInfo
+    sentences: tuple[tuple[int, int, str], ...]
 
 
 @dataclass(frozen=True)
@@ -73,6 +103,9 @@ class Citation:
     end: int
     chunk_id: str
     also_in: tuple[str, ...] = ()  # other articles that carry the same sentence (wire copy)
+    language: str = ""  # the article's language code
+    days: tuple[tuple[str, str], ...] = ()  # weekdays the quote names, placed by the article's date: (word, ISO)
+    context: str = ""  # the sentence before the quote, when the quote opens by pointing back ("He said ...")
 
 
 @dataclass
@@ -90,3 +123,6 @@ class Answer:
     passages: list[Passage] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)  # stage -> milliseconds
     error: str | None = None
+    lead: str = ""  # a short answer before the quotes: the names, numbers or dates they hold (rag/lead.py)
+    language: str = ""  # the question's language code: the wording around the quotes follows it
+    weak: bool = False  # answered, but with low confidence: the reader should check the sources

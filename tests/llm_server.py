@@ -28,6 +28,7 @@ class Fault(Enum):
     BROKEN_JSON = "broken"
     CLOSE = "close"  # close the connection without a response
     EMPTY = "empty"  # a well-formed reply with no text
+    TRICKLE = "trickle"  # a real reply, sent one byte every ``trickle_seconds``: no single read times out
 
 
 class LLMServer:
@@ -40,6 +41,8 @@ class LLMServer:
         self.queue: list = []
         self.always = None
         self.slow_seconds = 3.0
+        self.trickle_seconds = 0.2
+        self.retry_after = "0"  # the Retry-After header of a 429 reply
         self._lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.httpd.daemon_threads = True
@@ -124,6 +127,7 @@ def _handler(server: LLMServer):
                 pieces = server.generate(body["messages"], body.get("max_tokens") or opts.get("num_predict") or 32)
             stream = body.get("stream", ollama)
             model = body.get("model", "tiny")
+            self.trickle = item is Fault.TRICKLE
             if ollama:
                 self._ollama(model, pieces, stream)
             else:
@@ -150,7 +154,7 @@ def _handler(server: LLMServer):
             message = {429: "Rate limit reached, slow down", 500: "The server had an error",
                        401: f"Incorrect API key provided: {key}"}[status]
             body = {"error": message} if ollama else {"error": {"message": message, "type": "error", "code": status}}
-            self._json(status, body, {"Retry-After": "0"} if status == 429 else None)
+            self._json(status, body, {"Retry-After": server.retry_after} if status == 429 else None)
             return True
 
         def _openai(self, model: str, pieces: list[str], stream: bool) -> None:
@@ -186,9 +190,18 @@ def _handler(server: LLMServer):
             self.end_headers()
 
         def _send_line(self, text: str) -> None:
+            self._write((text + "\n").encode("utf-8"))
+
+        def _write(self, data: bytes) -> None:
             try:
-                self.wfile.write((text + "\n").encode("utf-8"))
-                self.wfile.flush()
+                if not getattr(self, "trickle", False):
+                    self.wfile.write(data)
+                    self.wfile.flush()
+                    return
+                for i in range(len(data)):  # one byte at a time, until done or the client hangs up
+                    self.wfile.write(data[i:i + 1])
+                    self.wfile.flush()
+                    time.sleep(server.trickle_seconds)
             except OSError:
                 pass
 
@@ -200,6 +213,11 @@ def _handler(server: LLMServer):
                 self.send_header("Content-Length", str(len(data)))
                 for k, v in (headers or {}).items():
                     self.send_header(k, v)
+                if getattr(self, "trickle", False):
+                    self.send_header("Connection", "close")
+                    self.end_headers()
+                    self._write(data)
+                    return
                 self.end_headers()
                 self.wfile.write(data)
             except OSError:

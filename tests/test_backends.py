@@ -31,10 +31,7 @@ def _http(llm_settings, server, name):
 @pytest.fixture(scope="module")
 def llm_assistant(llm_settings, assistant):
     """One assistant (sharing the session index) whose settings each test points at a backend."""
-    a = Assistant(llm_settings)
-    a.embedder, a._retriever, a.chunks, a.wire, a.lexical = (assistant.embedder, assistant._retriever,
-                                                             assistant.chunks, assistant.wire, assistant.lexical)
-    return a
+    return Assistant(llm_settings).warm_up()  # the session's index, opened again
 
 
 def _use(a: Assistant, settings) -> Assistant:
@@ -82,8 +79,9 @@ def test_configuration_errors(settings, name, changes, env, message):
 
 
 def test_base_url_and_key_come_from_the_environment(settings):
-    b = get_backend("openai", settings, env={"OPENAI_API_KEY": SECRET, "OPENAI_BASE_URL": "http://127.0.0.1:9/v1/"})
+    b = get_backend("openai", settings, env={"RAG_API_KEY": SECRET, "OPENAI_BASE_URL": "http://127.0.0.1:9/v1/"})
     assert b.base_url == "http://127.0.0.1:9/v1" and b.api_key.reveal() == SECRET
+    assert get_backend("openai", settings, env={"OPENAI_API_KEY": SECRET}).api_key.reveal() == SECRET  # api.openai.com
     b = get_backend("openai", settings.replace(base_url="http://127.0.0.1:8/v1"), env={"OPENAI_BASE_URL": "http://x"})
     assert b.base_url == "http://127.0.0.1:8/v1" and not b.api_key
     assert get_backend("ollama", settings, env={"OLLAMA_HOST": "127.0.0.1:7"}).base_url == "http://127.0.0.1:7"
@@ -129,7 +127,7 @@ def test_transformers_end_to_end(llm_assistant, llm_settings, tiny_model_dir):
 
 @pytest.mark.parametrize("name", ["openai", "ollama"])
 def test_http_backend_generates_with_the_tiny_model(server, llm_settings, name):
-    b = get_backend(name, _http(llm_settings, server, name), env={"OPENAI_API_KEY": SECRET})
+    b = get_backend(name, _http(llm_settings, server, name), env={"RAG_API_KEY": SECRET})
     whole = b.complete(MSGS)
     pieces = list(b.stream(MSGS))
     assert len(pieces) > 3 and "".join(pieces) == whole  # greedy: the same text, token by token
@@ -150,7 +148,8 @@ def test_scripted_answer_is_cited_and_checked(llm_assistant, llm_settings, serve
     n = 1 + next(i for i, p in enumerate(passages) if "Flugplatz Knewitschi" in p.chunk.text)
     server.script(f'The bombers were shown "auf dem Flugplatz Knewitschi nahe Wladiwostok" [{n}]. Also [9].')
     answer = a.ask("At which airfield were the bombers shown?")
-    assert answer.text == 'The bombers were shown "auf dem Flugplatz Knewitschi nahe Wladiwostok" [1]. Also.'
+    # the marker keeps the number the model wrote (and the reader saw streaming)
+    assert answer.text == f'The bombers were shown "auf dem Flugplatz Knewitschi nahe Wladiwostok" [{n}]. Also.'
     (c,) = answer.citations
     assert c.quote == "auf dem Flugplatz Knewitschi nahe Wladiwostok" and c.source == "000_c3f8bdba9f1897a0.txt"
     assert answer.grounded and not answer.abstained and answer.model == "tiny"
@@ -260,7 +259,7 @@ def test_connection_refused(llm_settings, name):
 
 
 def test_failure_returns_the_passages_and_never_the_key(llm_assistant, llm_settings, server, monkeypatch, caplog):
-    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    monkeypatch.setenv("RAG_API_KEY", SECRET)
     caplog.set_level(logging.DEBUG)
     a = _use(llm_assistant, _http(llm_settings, server, "openai"))
     a._backends.clear()
@@ -271,7 +270,7 @@ def test_failure_returns_the_passages_and_never_the_key(llm_assistant, llm_setti
     *tokens, final = list(a.stream("Which bombers did Kim inspect?"))
     assert final.error == answer.error and final.passages
     assert server.requests[0]["headers"]["Authorization"] == f"Bearer {SECRET}"  # it was sent ...
-    for text in (answer.error, answer.text, repr(answer), repr(a.settings), repr(a.backend()), repr(a.backend()._llm), caplog.text,
+    for text in (answer.error, answer.text, repr(answer), repr(a.settings), repr(a.backend()), repr(a.backend()._client), caplog.text,
                  json.dumps([r.getMessage() for r in caplog.records])):
         assert SECRET not in text  # ... and shown nowhere
     a._backends.clear()
@@ -313,3 +312,101 @@ def test_implausible_rewrite_is_not_searched(llm_assistant, llm_settings, server
     server.script("Kampfr Kampfr Kampf�iv/rä� se", "Nichts [1].")  # noise from a weak model, then the answer
     answer = a.ask(question)
     assert [p.chunk.id for p in answer.passages] == [p.chunk.id for p in assistant.retrieve(question)]
+
+
+# deadlines, Retry-After, keys and URL credentials -------------------------------------------------------
+
+@pytest.mark.parametrize("name", ["openai", "ollama"])
+@pytest.mark.parametrize("streaming", [False, True])
+def test_a_trickling_server_is_cut_at_the_deadline(server, llm_settings, name, streaming):
+    server.always, server.trickle_seconds = Fault.TRICKLE, 0.1  # each read gets a byte well within the timeout
+    b = get_backend(name, _http(llm_settings, server, name).replace(timeout=1.5)).warm_up()  # imports are not answers
+    started = time.perf_counter()
+    with pytest.raises(BackendError, match=r"did not answer within 1.5 s \(the deadline for a whole answer"):
+        "".join(b.stream(MSGS)) if streaming else b.complete(MSGS)
+    assert 1.4 < time.perf_counter() - started < 2.5 and len(server.requests) == 1
+
+
+def test_the_deadline_covers_retries(server, llm_settings):
+    server.script(Fault.SERVER_ERROR, Fault.SERVER_ERROR)
+    server.always = Fault.SLOW
+    server.slow_seconds = 5
+    b = get_backend("openai", _http(llm_settings, server, "openai").replace(timeout=1.0, retries=5)).warm_up()
+    started = time.perf_counter()
+    with pytest.raises(BackendError, match="did not answer within 1 s"):
+        b.complete(MSGS)
+    assert time.perf_counter() - started < 1.8 and len(server.requests) == 3
+
+
+def test_retry_after_is_honoured(server, llm_settings):
+    server.retry_after = "1"
+    server.script(Fault.RATE_LIMIT)  # then the tiny model answers
+    b = get_backend("openai", _http(llm_settings, server, "openai")).warm_up()  # retry_backoff 0.01: Retry-After waits
+    started = time.perf_counter()
+    assert b.complete(MSGS).strip()
+    assert time.perf_counter() - started >= 0.95 and len(server.requests) == 2
+
+
+def test_a_retry_after_beyond_the_deadline_fails_at_once(server, llm_settings):
+    server.retry_after, server.always = "30", Fault.RATE_LIMIT
+    b = get_backend("openai", _http(llm_settings, server, "openai").replace(timeout=3.0)).warm_up()
+    started = time.perf_counter()
+    with pytest.raises(BackendError, match=r"rate limiting requests \(429\)"):
+        b.complete(MSGS)
+    assert time.perf_counter() - started < 1.5 and len(server.requests) == 1
+
+
+@pytest.mark.parametrize("env, changes, sent", [
+    ({"OPENAI_API_KEY": SECRET}, {}, None),  # a foreign base_url never gets the OpenAI key by accident
+    ({"OPENAI_API_KEY": SECRET}, {"send_api_key": True}, SECRET),  # unless the user says so
+    ({"OPENAI_API_KEY": "sk-other-0123456789", "RAG_API_KEY": SECRET}, {}, SECRET),  # RAG_API_KEY: for this server
+])
+def test_openai_key_goes_only_where_it_belongs(server, llm_settings, monkeypatch, env, changes, sent):
+    for k, v in env.items():
+        monkeypatch.setenv(k, v)  # the process environment, which the client library would also read
+    monkeypatch.setenv("OPENAI_ORG_ID", "org-private")
+    b = get_backend("openai", _http(llm_settings, server, "openai").replace(**changes))
+    assert b.complete(MSGS).strip()
+    headers = {k.lower(): v for k, v in server.requests[0]["headers"].items()}
+    assert headers.get("authorization") == (f"Bearer {sent}" if sent else None)
+    assert "openai-organization" not in headers
+
+
+def test_openai_key_withheld_explains_itself(server, llm_settings, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", SECRET)
+    server.always = Fault.UNAUTHORIZED
+    with pytest.raises(BackendError, match="OPENAI_API_KEY is sent only to api.openai.com: set RAG_API_KEY"):
+        get_backend("openai", _http(llm_settings, server, "openai")).complete(MSGS)
+
+
+def test_ollama_key_is_not_sent_to_a_local_server(server, llm_settings, monkeypatch):
+    monkeypatch.setenv("OLLAMA_API_KEY", SECRET)
+    assert get_backend("ollama", _http(llm_settings, server, "ollama")).complete(MSGS).strip()
+    assert "authorization" not in {k.lower() for k in server.requests[0]["headers"]}
+
+
+@pytest.mark.parametrize("name", ["openai", "ollama"])
+def test_credentials_in_base_url_never_show(server, llm_settings, name, caplog):
+    caplog.set_level(logging.DEBUG)
+    token, password = "tok-9c8b7a6d5e4f", "pw-3e2d1c0b"
+    url = server.url.replace("http://", f"http://alice:{password}@") + ("/v1" if name == "openai" else "")
+    server.always = Fault.SERVER_ERROR
+    b = get_backend(name, llm_settings.replace(model="tiny", base_url=f"{url}?token={token}&api_key={token}x"))
+    with pytest.raises(BackendError) as info:
+        b.complete(MSGS)
+    message = str(info.value)
+    assert "server error (500)" in message and "token=***" in message
+    for text in (message, repr(b), repr(b.settings), caplog.text):
+        assert token not in text and password not in text
+    if name == "openai":
+        assert token in server.requests[0]["path"]  # the query string still reaches the server
+
+
+def test_scrub_masks_urls_in_any_text():
+    from rag.redact import mask_url, scrub
+
+    text = "failed: POST https://u:p4ss@llm.example.org/v1/chat?key=abc123&sig=zz (see http://x.org/?token=t0k)"
+    clean = scrub(text)
+    assert "p4ss" not in clean and "abc123" not in clean and "zz)" not in clean and "t0k" not in clean
+    assert "https://***@llm.example.org/v1/chat?key=***&sig=***" in clean
+    assert mask_url("http://127.0.0.1:8080/v1") == "http://127.0.0.1:8080/v1"

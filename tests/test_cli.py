@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
@@ -96,3 +97,117 @@ def test_eval_suite_prints_a_table(env, tmp_path, capsys):
     assert "two seed questions (report)" in out.out and "impossible (report)" in out.out
     assert "floor broken: impossible (report): retrieval.hit@5" in out.err and "two seed questions" not in out.err
     assert main(["eval", "--suite", str(tmp_path / "suite.json"), "--check"]) == 1
+
+
+# messages, not tracebacks ------------------------------------------------------------------------------
+
+def _one_line_error(capsys) -> str:
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "Traceback" not in err
+    return err
+
+
+def test_index_folder_that_is_a_file(env, tmp_path, capsys, monkeypatch):
+    (tmp_path / "not-a-folder").write_text("x", encoding="utf-8")
+    monkeypatch.setenv("RAG_INDEX_DIR", str(tmp_path / "not-a-folder"))
+    assert main(["ask", "Which bombers did Kim inspect?"]) == 2
+    assert "not-a-folder is a file where a folder is expected" in _one_line_error(capsys)
+
+
+def test_a_damaged_index_is_named_with_the_fix(env, tmp_path, capsys, monkeypatch):
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    (damaged / "chroma.sqlite3").write_bytes(b"SQLite format 3\x00" + bytes(range(256)) * 8)  # truncated garbage
+    monkeypatch.setenv("RAG_INDEX_DIR", str(damaged))
+    assert main(["ask", "Which bombers did Kim inspect?"]) == 2
+    err = _one_line_error(capsys)
+    assert f"The index at {damaged}" in err and "rag index --rebuild" in err
+
+
+def test_disk_full_is_one_line(env, capsys, monkeypatch):
+    import errno
+
+    from rag.assistant import Assistant
+
+    def full(self, *args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device", "index/chroma.sqlite3")
+
+    monkeypatch.setattr(Assistant, "index", full)
+    assert main(["index"]) == 2
+    err = _one_line_error(capsys)
+    assert "No space left on the device writing index/chroma.sqlite3" in err and "RAG_INDEX_DIR" in err
+
+
+@pytest.mark.parametrize("env_var, value, message", [
+    ("RAG_TOP_K", "3.5", "top_k must be int (a whole number), got '3.5' in RAG_TOP_K"),
+    ("RAG_COLLECTION", "", "collection has an invalid value: '' in RAG_COLLECTION"),
+    ("RAG_CONFIG", "nowhere.toml", "nowhere.toml (RAG_CONFIG) does not exist"),
+])
+def test_bad_settings_are_one_line(env, capsys, monkeypatch, env_var, value, message):
+    monkeypatch.setenv(env_var, value)
+    assert main(["ask", "Which bombers?"]) == 2
+    assert message in _one_line_error(capsys)
+
+
+def test_ask_prints_no_terminal_control_sequences(env, capsys, monkeypatch):
+    from rag.assistant import Assistant
+    from rag.types import Answer, Citation
+
+    evil = "\x1b]0;pwned\x07\x1b[2J\x1b[31mred\x1b[0m\x9b1m\u202eevil"
+    cite = Citation(marker=1, source=f"a{evil}.txt", title=f"T{evil}", date="2023-09-13", passage=f"P{evil}",
+                    quote=f"Q{evil}", start=0, end=5, chunk_id="c")
+    monkeypatch.setattr(Assistant, "warm_up", lambda self, progress=False: self)
+    monkeypatch.setattr(Assistant, "ask", lambda self, q, **kw: Answer(
+        question=q, text=f"Kim {evil} [1].", citations=[cite], abstained=False, backend="extractive"))
+    assert main(["ask", "Which bombers?"]) == 0
+    out = capsys.readouterr().out
+    assert "\x1b" not in out and "\x9b" not in out and "\u202e" not in out and "\x07" not in out
+    assert "Kim red" in out and "[1] a" in out and 'Qredevil"' in out  # the text stays, the controls go
+
+
+# eval from anywhere, a table with floors ----------------------------------------------------------------
+
+def test_eval_runs_from_any_folder_and_prints_floors(env, tmp_path, capsys):
+    assert not (tmp_path / "evals").exists()  # the working directory has no question sets
+    code = main(["eval"])
+    out = capsys.readouterr().out
+    assert "None" not in out
+    row = next(line for line in out.splitlines() if line.startswith("retrieval.hit@5 "))
+    value, limit, result = row.split()[1], row.split()[3], row.split()[4]
+    assert re.fullmatch(r"\d\.\d{3}", value) and limit == "0.900" and result in ("pass", "FAIL")
+    assert code in (0, 1) and ("FAIL" in out) == any(line.endswith("FAIL") for line in out.splitlines())
+
+
+def test_eval_without_question_sets_names_the_paths(env, tmp_path, capsys, monkeypatch):
+    import rag.cli
+
+    monkeypatch.setattr(rag.cli, "__file__", str(tmp_path / "site" / "rag" / "cli.py"))  # an installed package
+    assert main(["eval"]) == 2
+    err = _one_line_error(capsys)
+    assert str(tmp_path / "evals" / "questions.jsonl") in err and "--dataset" in err
+
+
+def test_ask_prints_nothing_on_stderr_in_a_terminal(settings):
+    """Through a pseudo-terminal, as a person sees it: no progress bars, no load reports."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    master, slave = pty.openpty()
+    env = {"RAG_INDEX_DIR": settings.index_dir, "RAG_CORPUS_DIR": settings.corpus_dir, "HF_HUB_OFFLINE": "1",
+           "PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/tmp"),
+           "ANONYMIZED_TELEMETRY": "False"}
+    out = subprocess.run([sys.executable, "-c", "import sys; from rag.cli import main; "
+                          "sys.exit(main(['ask', 'Which bombers did Kim inspect?']))"],
+                         stdout=subprocess.PIPE, stderr=slave, env=env, cwd=ROOT, timeout=300)
+    os.close(slave)
+    err = b""
+    try:
+        while chunk := os.read(master, 65536):
+            err += chunk
+    except OSError:  # the terminal is closed once read empty
+        pass
+    os.close(master)
+    assert out.returncode == 0 and out.stdout.strip()
+    assert err == b"", err.decode(errors="replace")[:500]

@@ -3,6 +3,7 @@
 import pytest
 
 from rag.corpus import clean
+from rag.dates import day_label, weekdays
 
 
 @pytest.mark.parametrize("head,date", [
@@ -55,3 +56,27 @@ def test_credits_and_page_furniture_go(line):
 def test_text_that_looks_like_furniture_stays(line):
     a = clean(f"Headline\nFirst sentence.\n{line}\n", "a.txt")
     assert line in a.text
+
+
+@pytest.mark.parametrize("sentence, date, language, expected", [
+    ("Am Mittwoch traf er Putin.", "2023-09-14", "de", (("Mittwoch", "2023-09-13"),)),  # the day before
+    ("On Thursday he left.", "2023-09-14", "en", (("Thursday", "2023-09-14"),)),  # the day itself
+    ("El viernes llegó.", "2023-09-14", "es", (("viernes", "2023-09-08"),)),  # last week's Friday
+    ("Lundi et mardi, il a parlé.", "2023-09-14", "fr", (("Lundi", "2023-09-11"), ("mardi", "2023-09-12"))),
+    ("Am Mittwoch traf er Putin.", "2023-09", "de", ()),  # only a month: a weekday cannot be placed
+    ("Am Mittwoch traf er Putin.", None, "de", ()),
+    ("On Mittwoch he left.", "2023-09-14", "en", ()),  # the article's own language's names only
+    ("Sundays are quiet.", "2023-09-14", "en", ()),  # a word, not the weekday
+    ("", "2023-09-14", "en", ()),
+    ("Am Mittwoch traf er Putin.", "2023-02-30", "de", ()),  # not a day
+])
+def test_weekdays_are_placed_by_the_article_date(sentence, date, language, expected):
+    assert weekdays(sentence, date, language) == expected
+
+
+@pytest.mark.parametrize("iso, language, label", [
+    ("2023-09-13", "en", "Wed 13 Sep 2023"), ("2024-02-29", "en", "Thu 29 Feb 2024"),
+    ("2023-09-13", "xx", "Wed 13 Sep 2023"),  # no profile: English names
+])
+def test_day_label(iso, language, label):
+    assert day_label(iso, language) == label

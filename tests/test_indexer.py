@@ -2,19 +2,21 @@
 
 import os
 import shutil
-import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from rag import Assistant, Settings
-from rag.errors import IndexLockedError, IndexMissingError, ModelMismatchError
-from rag.indexer import sentence_id
-from rag.lock import index_lock
-from rag.store import SENTENCES_SUFFIX, Store, open_client
+from rag.errors import IndexLockedError, IndexMissingError, ModelMismatchError, RagError
+from rag.types import Chunk
+from rag.catalog import Catalog
+from rag.lock import index_lock, server_lock
+from rag.store import SENTENCES_SUFFIX, Store, open_client, sentence_id
 from tests.conftest import free_port
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -36,10 +38,20 @@ def _sentence_ids(chunks) -> set[str]:
     return {sentence_id(t) for c in chunks for t in c.sentence_texts}
 
 
+def _stores(a: Assistant) -> tuple[Store, Store]:
+    """The collections of the index version published last."""
+    snap = a._index.snapshot(force=True)
+    return snap.store, snap.sentences
+
+
+def _chunks(a: Assistant) -> list:
+    return list(_stores(a)[0].all_chunks())
+
+
 def _check_complete(a: Assistant) -> None:
     """Every chunk in the index has its sentences' vectors beside it, and both collections are complete."""
-    store, sentences = a._store(create=False), a._store(create=False, suffix=SENTENCES_SUFFIX)
-    chunks = store.all_chunks()
+    store, sentences = _stores(a)
+    chunks = list(store.all_chunks())
     assert _sentence_ids(chunks) == sentences.ids()
     assert len({c.id for c in chunks}) == len(chunks) == store.count()
     assert store.manifest()["complete"] is True and sentences.manifest()["complete"] is True
@@ -49,7 +61,7 @@ def test_index_is_incremental(fresh, corpus):
     files = len(list(corpus.iterdir()))
     first = fresh.index()
     assert (first.articles, first.added, first.embedded, first.removed) == (files, first.chunks, first.chunks, 0)
-    assert first.sentences == len(_sentence_ids(fresh._store(create=False).all_chunks()))
+    assert first.sentences == len(_sentence_ids(_chunks(fresh)))
     _check_complete(fresh)
     again = fresh.index()
     assert (again.added, again.removed, again.embedded, again.sentences, again.unchanged) == (0, 0, 0, 0, first.chunks)
@@ -60,7 +72,7 @@ def test_index_is_incremental(fresh, corpus):
     changed = fresh.index()
     assert 1 <= changed.added <= 2 and changed.removed <= 1
     assert changed.embedded == changed.added and changed.sentences == 1  # only the new sentence
-    store = fresh._store(create=False)
+    store = _stores(fresh)[0]
     assert store.count() == changed.chunks
     assert any("Zoo" in c.text for c in store.all_chunks())
     _check_complete(fresh)
@@ -68,7 +80,8 @@ def test_index_is_incremental(fresh, corpus):
     (corpus / "003_55b474f34009ce63.txt").unlink()
     removed = fresh.index()
     assert removed.articles == files - 1 and removed.added == 0 and removed.removed > 0
-    assert "003_55b474f34009ce63.txt" not in fresh._store(create=False).ids_by_source()
+    assert "003_55b474f34009ce63.txt" not in _stores(fresh)[0].ids_by_source()
+    assert "003_55b474f34009ce63.txt" not in {a.source for a in fresh.articles()}
     _check_complete(fresh)  # the sentences only that article held are gone too
 
 
@@ -88,7 +101,7 @@ def test_index_round_trip(fresh):
     questions = ["Which bombers did Kim inspect?", "Wo traf Kim Jong Un Wladimir Putin?", "How high is Mount Everest?"]
     before = [fresh.warm_up().ask(q) for q in questions]
     reloaded = Assistant(fresh.settings).warm_up()
-    assert [c.id for c in reloaded.chunks] == [c.id for c in fresh.chunks]
+    assert reloaded.articles() == fresh.articles() and len(reloaded.articles()) == len(list(Path(fresh.settings.corpus_dir).iterdir()))
     for q, a in zip(questions, before):
         b = reloaded.ask(q)
         assert (b.text, b.citations, b.abstained) == (a.text, a.citations, a.abstained)
@@ -112,13 +125,14 @@ def test_crash_half_way_is_repaired(fresh, monkeypatch):
     with pytest.raises(RuntimeError, match="killed"):
         fresh.index()
     monkeypatch.undo()
-    store, sentences = fresh._store(create=False), fresh._store(create=False, suffix=SENTENCES_SUFFIX)
+    client = open_client(fresh.settings.index_dir)
+    store, sentences = Store(client, "articles", create=False), Store(client, "articles" + SENTENCES_SUFFIX, create=False)
     assert store.manifest()["complete"] is False and sentences.manifest()["complete"] is False
     chunks_kept, sentences_kept = store.count(), sentences.count()
-    assert chunks_kept + sentences_kept > 0
+    assert chunks_kept + sentences_kept > 0  # finished batches were written as they were made
     report = fresh.index()
     assert report.added == report.chunks - chunks_kept
-    total = len(_sentence_ids(fresh._store(create=False).all_chunks()))
+    total = len(_sentence_ids(_chunks(fresh)))
     assert report.sentences == total - sentences_kept  # what the dead run embedded is kept
     _check_complete(fresh)
 
@@ -163,28 +177,6 @@ def test_missing_index_is_explained(tmp_path):
         open_client(tmp_path / "nothing", create=False)
 
 
-@pytest.fixture(scope="module")
-def chroma_server(tmp_path_factory):
-    chroma = Path(sys.executable).parent / "chroma"
-    port = free_port()
-    proc = subprocess.Popen([str(chroma), "run", "--path", str(tmp_path_factory.mktemp("server")), "--host",
-                             "127.0.0.1", "--port", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "ANONYMIZED_TELEMETRY": "False"})
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.3)
-    else:
-        proc.kill()
-        pytest.fail("chroma run did not start")
-    yield port
-    proc.terminate()
-    proc.wait(timeout=30)
-
-
 def test_client_server_mode(chroma_server, seeds_dir, tmp_path):
     s = Settings.load(env={}, corpus_dir=str(seeds_dir), index_dir=str(tmp_path / "unused"),
                       chroma_host="127.0.0.1", chroma_port=chroma_server, collection="server-test")
@@ -210,16 +202,144 @@ def test_indexing_extra_files_keeps_the_corpus(fresh, tmp_path):
     extra.write_text("Kim Jong Un besuchte im September auch eine Schokoladenfabrik in Chabarowsk.", encoding="utf-8")
     added = fresh.index([extra])
     assert (added.added, added.removed) == (1, 0)
-    assert fresh._store(create=False).count() == first.chunks + 1
+    assert _stores(fresh)[0].count() == first.chunks + 1
     mirrored = fresh.index([extra], prune=True)
-    assert mirrored.removed == first.chunks and fresh._store(create=False).count() == 1
+    assert mirrored.removed == first.chunks and _stores(fresh)[0].count() == 1
 
 
-def test_half_built_index_is_finished_on_start(fresh):
-    first = fresh.index()
-    store = fresh._store(create=False)
-    store.write_manifest({**store.manifest(), "complete": False})  # as a run killed half-way leaves it
-    store.delete([c.id for c in store.all_chunks()][:10])
+def test_half_built_first_index_is_finished_on_start(fresh, monkeypatch):
+    """A first run killed half-way published nothing: the next start finishes it instead of answering from part."""
+    real = fresh.embedder.embed_passages
+    calls = []
+
+    def dies(texts, batch_size=32):
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("killed")
+        return real(texts, batch_size)
+
+    monkeypatch.setattr(fresh.embedder, "embed_passages", dies)
+    with pytest.raises(RuntimeError):
+        fresh.index()
+    monkeypatch.undo()
     a = Assistant(fresh.settings).warm_up()
-    assert len(a.chunks) == first.chunks
+    assert {x.source for x in a.articles()} == {p.name for p in Path(fresh.settings.corpus_dir).iterdir()}
     _check_complete(a)
+
+
+def test_rebuild_is_atomic_for_readers(fresh, corpus):
+    """A reader keeps answering while a rebuild runs, then answers from the new index without a restart."""
+    fresh.index()
+    reader = Assistant(fresh.settings).warm_up()
+    question = "Welche Tiere sah Kim im Zoo von Wladiwostok?"
+    before = reader.ask(question)
+    assert not any("Zoo" in c.quote for c in before.citations)
+    path = corpus / "001_56473d0c55bd317a.txt"
+    path.write_text(path.read_text(encoding="utf-8") + "\nIm Zoo von Wladiwostok sah Kim Jong Un Tiger und Eisbären.\n",
+                    encoding="utf-8")
+    writer = Assistant(fresh.settings)
+    done, answered, failures = threading.Event(), [], []
+
+    def ask_until_done():
+        while not done.is_set():
+            try:
+                answered.append(reader.ask("Which bombers did Kim inspect?"))
+            except Exception as exc:  # noqa: BLE001 - every failure is a finding
+                failures.append(exc)
+
+    thread = threading.Thread(target=ask_until_done)
+    thread.start()
+    try:
+        writer.index(rebuild=True)
+    finally:
+        done.set()
+        thread.join()
+    assert not failures and answered and all(a.citations for a in answered)
+    after = _eventually(lambda: reader.ask(question), lambda a: any("Zoo" in c.quote for c in a.citations))
+    assert any(c.source == path.name for c in after.citations)
+
+
+def _eventually(make, ok, seconds: float = 30.0):
+    deadline = time.monotonic() + seconds
+    while True:
+        got = make()
+        if ok(got) or time.monotonic() > deadline:
+            return got
+        time.sleep(0.5)
+
+
+@pytest.mark.parametrize("empty", ["missing", "empty"])
+def test_failed_rebuild_keeps_the_index(fresh, tmp_path, empty):
+    fresh.index()
+    kept = fresh.articles()
+    folder = tmp_path / "nothing-here"
+    if empty == "empty":
+        folder.mkdir()
+    broken = Assistant(fresh.settings.replace(corpus_dir=str(folder)))
+    with pytest.raises(RagError, match="index was not changed|does not exist|No readable"):
+        broken.index(rebuild=True)
+    again = Assistant(fresh.settings).warm_up()
+    assert again.articles() == kept
+    assert again.ask("Which bombers did Kim inspect?").citations
+
+
+def test_truncated_catalog_is_rebuilt(fresh):
+    fresh.index()
+    a = Assistant(fresh.settings).warm_up()
+    expected = [(p.chunk.id, round(p.score, 5)) for p in a.retrieve("Wo traf Kim Jong Un Wladimir Putin?")]
+    folder = next((Path(fresh.settings.index_dir) / "catalog").iterdir())
+    victim = max((p for p in folder.rglob("*") if p.is_file() and p.name != "complete.json"), key=lambda p: p.stat().st_size)
+    victim.write_bytes(victim.read_bytes()[: victim.stat().st_size // 2])
+    assert Catalog.load(folder) is None
+    b = Assistant(fresh.settings).warm_up()
+    assert [(p.chunk.id, round(p.score, 5)) for p in b.retrieve("Wo traf Kim Jong Un Wladimir Putin?")] == expected
+    assert Catalog.load(folder) is not None  # and saved again whole
+
+
+def test_remove_and_scope(fresh):
+    fresh.index()
+    sources = [a.source for a in fresh.articles()]
+    scoped = fresh.retrieve("Which bombers did Kim inspect?", sources=sources[1:2])
+    assert scoped and {p.chunk.source for p in scoped} == {sources[1]}
+    view = fresh.article(sources[0])
+    text = (Path(fresh.settings.corpus_dir) / sources[0]).read_text(encoding="utf-8")
+    assert view.sentences and all(text[a:b] == t for a, b, t in view.sentences)
+    report = fresh.remove([sources[0]])
+    assert report.removed == view.info.chunks
+    assert sources[0] not in {a.source for a in fresh.articles()}
+    assert all(p.chunk.source != sources[0] for p in fresh.retrieve("Which bombers did Kim inspect?", top_k=20))
+    with pytest.raises(RagError, match="Not in the index"):
+        fresh.remove(["no-such-article.txt"])
+    _check_complete(fresh)
+
+
+def test_index_above_sqlite_variable_limit_opens(tmp_path):
+    """Chroma's embedded store binds one SQL variable per record read: every read is paged."""
+    client = open_client(tmp_path / "big")
+    store = Store(client, "big")
+    rng = np.random.default_rng(0)
+    n = 33_000
+    chunks = [Chunk(id=f"c{i}", source=f"a{i // 10}.txt", title=f"Artikel {i // 10}", date=None, start=0, end=10,
+                    text=f"Satz {i} über Thema {i % 97}.", sentences=((0, 10),), sentence_texts=(f"Satz {i} über Thema {i % 97}.",),
+                    n_tokens=8, language="de") for i in range(n)]
+    vectors = rng.normal(size=(n, 8)).astype(np.float32)
+    for i in range(0, n, 5000):
+        store.upsert(chunks[i:i + 5000], vectors[i:i + 5000])
+    assert len(store.ids()) == n and sum(len(v) for v in store.ids_by_source().values()) == n
+    catalog = Catalog.build(store.all_chunks())
+    assert len(catalog) == n and len(catalog.articles) == n // 10
+    assert len(store.get([f"c{i}" for i in range(0, n, 3)])) == len(range(0, n, 3))
+
+
+def test_server_mode_has_a_writer_lock(chroma_server, seeds_dir, tmp_path):
+    s = Settings.load(env={}, corpus_dir=str(seeds_dir), index_dir=str(tmp_path / "unused"),
+                      chroma_host="127.0.0.1", chroma_port=chroma_server, collection="locked-test")
+    client = open_client(host="127.0.0.1", port=chroma_server)
+    with server_lock(client, "locked-test", purpose="another rag index"):
+        with pytest.raises(IndexLockedError, match="another rag index"):
+            Assistant(s).index()
+        env = {**os.environ, "RAG_INDEX_DIR": s.index_dir, "RAG_CORPUS_DIR": s.corpus_dir, "RAG_CHROMA_HOST": "127.0.0.1",
+               "RAG_CHROMA_PORT": str(chroma_server), "RAG_COLLECTION": "locked-test"}
+        cli = subprocess.run([sys.executable, "-m", "rag.cli", "index"], env=env, capture_output=True, text=True,
+                             timeout=120)
+        assert cli.returncode == 2 and "being written by another rag index" in cli.stderr

@@ -14,7 +14,7 @@ pytest.importorskip("gradio")
 from gradio_client import Client  # noqa: E402
 from gradio_client.exceptions import AppError  # noqa: E402
 
-from rag.errors import ConfigError  # noqa: E402
+from rag.errors import ConfigError, RagError  # noqa: E402
 from rag.profiles import detect, profile  # noqa: E402
 from rag.types import Answer, Citation  # noqa: E402
 from ui import render  # noqa: E402
@@ -135,7 +135,7 @@ def test_parse_auth():
 def run_turn(assistant, settings, message, state):
     """One chat turn through the app's handler: all streamed steps, the new state, the final panel."""
     steps = list(_respond(assistant, settings, message, *state, "extractive", 5))
-    _, chat, history, sections, panel = steps[-1]
+    _, chat, history, sections, panel, _ = steps[-1]
     return steps, (chat, history, sections), panel
 
 
@@ -154,9 +154,10 @@ def test_chat_streams_then_links_markers(assistant, settings):
 
 
 def test_chat_errors_are_messages(assistant, settings):
-    _, (chat, history, sections), panel = run_turn(assistant, settings, "x" * 2500, ([], [], []))
+    steps, (chat, history, sections), panel = run_turn(assistant, settings, "x" * 2500, ([], [], []))
     assert "rag-error" in chat[-1]["content"] and "limit is 2000" in chat[-1]["content"]
     assert history == [] and sections == []
+    assert not any(isinstance(box, str) for box, *_ in steps)  # the refused question stays in the box
 
 
 def test_backend_down_is_a_message_and_passages_stay(settings):
@@ -165,7 +166,8 @@ def test_backend_down_is_a_message_and_passages_stay(settings):
     down = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
     a = Assistant(settings.replace(backend="openai", base_url=down, model="m", retries=0, timeout=5))
     steps = list(_respond(a, a.settings, BOMBERS, [], [], [], "openai", 5))
-    _, chat, history, sections, panel = steps[-1]
+    _, chat, history, sections, panel, answer = steps[-1]
+    assert answer.error and answer.passages
     message = chat[-1]["content"]
     assert "rag-error" in message and "unreachable" in message
     assert "http://" not in message  # the URL is shown as text, not turned into a link
@@ -198,9 +200,10 @@ def test_render_answer_with_error_keeps_passages(assistant):
 def test_render_wire_copy_names_articles():
     c = Citation(marker=1, source="a.txt", title="A", date="2023-09", passage="Eins. Zwei drei.",
                  quote="Zwei drei.", start=6, end=16, chunk_id="x", also_in=("b.txt",))
-    card = render.citation_card(c, 2, {"b.txt": "Bericht <B>"})
+    a = Answer(question="Wer?", text="Zwei drei. [1]", citations=[c], abstained=False, backend="extractive")
+    card = render.sources_section(a, 2, {"b.txt": "Bericht <B>"}).body
     assert 'id="src-2-1"' in card and "Also reported in <em>Bericht &lt;B&gt;</em> (b.txt)" in card
-    assert 'Eins. <mark class="rag-quote">Zwei drei.</mark>' in card
+    assert '<mark class="rag-quote">Zwei drei.</mark>' in card
 
 
 def test_rag_ask_does_not_import_gradio():
@@ -216,3 +219,291 @@ def test_python_m_ui_maps_to_rag_chat():
     assert _argv(["--share", "--config", "x.toml"]) == ["--config", "x.toml", "chat", "--share"]
     out = subprocess.run([sys.executable, "-m", "ui", "--help"], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0 and "--auth" in out.stdout and "--top-k" in out.stdout
+
+
+# --- own articles, scoped questions, API errors, backends, affordances, the server's surface ---------------
+
+PAGE = Path(__file__).resolve().parent / "pages" / "zoo_page.html"
+GIRAFFE = "How much does the giraffe eat every day?"
+
+
+def own_copy(settings, seeds_dir, tmp_path_factory, **overrides):
+    """Settings over a private copy of the seeds and of the session's index: tests that add or remove
+    articles never touch what other tests read (copying the built index saves building it again)."""
+    import shutil
+
+    corpus, index = tmp_path_factory.mktemp("own_corpus"), tmp_path_factory.mktemp("own_index")
+    for f in seeds_dir.iterdir():
+        shutil.copy(f, corpus / f.name)
+    shutil.copytree(settings.index_dir, index, dirs_exist_ok=True)
+    return settings.replace(corpus_dir=str(corpus), index_dir=str(index), port=free_port(), **overrides)
+
+
+@pytest.fixture(scope="module")
+def own(assistant, settings, seeds_dir, tmp_path_factory):
+    """(assistant, settings, url) of an app over its own corpus and index."""
+    from rag import Assistant
+
+    s = own_copy(settings, seeds_dir, tmp_path_factory)
+    a = Assistant(s)
+    demo = launch(a, s, prevent_thread_lock=True, quiet=True)
+    yield a, s, demo.local_url
+    demo.close()
+
+
+def test_upload_html_article_and_ask_it_through_named_endpoints(own, tmp_path):
+    from gradio_client import handle_file
+
+    a, s, url = own
+    client = Client(url, verbose=False)
+    got = client.predict([handle_file(str(PAGE))], api_name="/upload_articles")
+    assert got["added"] == ["zoo_page.html"], got
+    assert (Path(s.corpus_dir) / "zoo_page.html").read_bytes() == PAGE.read_bytes()
+    listed = {x["source"]: x for x in client.predict(api_name="/articles")}
+    assert {k: listed["zoo_page.html"][k] for k in ("title", "outlet", "author", "date", "language")} == {
+        "title": "Giraffe Zeraphina delights Pyongyang zoo", "outlet": "The Daily Example", "author": "Jane Reporter",
+        "date": "2023-09-14", "language": "en"}
+    assert "000_c3f8bdba9f1897a0.txt" in listed  # the rest stays
+    # a question limited to the new article quotes only it; limited to another, only that one
+    text, data = client.predict(GIRAFFE, 5, "extractive", ["zoo_page.html"], api_name="/ask")
+    assert {c["source"] for c in data["citations"]} == {"zoo_page.html"} and "forty kilograms" in text
+    _, data = client.predict(BOMBERS, 5, "extractive", ["000_c3f8bdba9f1897a0.txt"], api_name="/ask")
+    assert data["citations"] and {c["source"] for c in data["citations"]} == {"000_c3f8bdba9f1897a0.txt"}
+    passages = client.predict(GIRAFFE, 3, ["001_56473d0c55bd317a.txt"], api_name="/retrieve")
+    assert passages and {p["source"] for p in passages} == {"001_56473d0c55bd317a.txt"}
+    # Gradio's temporary copy is gone once the article is saved
+    from gradio.utils import get_upload_folder
+
+    assert not list(Path(get_upload_folder()).rglob("zoo_page.html"))
+
+
+def test_upload_refusals_save_nothing(own, tmp_path):
+    from gradio_client import handle_file
+
+    a, s, url = own
+    before = sorted(p.name for p in Path(s.corpus_dir).iterdir())
+    (tmp_path / "notes.pdf").write_bytes(b"%PDF-1.4 Kim")
+    (tmp_path / "latin.txt").write_bytes("Kim aß Käse in Wladiwostok.".encode("latin-1"))
+    (tmp_path / "empty.html").write_text("<html><body><script>var x;</script></body></html>")
+    client = Client(url, verbose=False)
+    got = client.predict([handle_file(str(tmp_path / n)) for n in ("notes.pdf", "latin.txt", "empty.html")],
+                         api_name="/upload_articles")
+    assert got["added"] == []
+    for why in ("notes.pdf: only .txt, .md, .html, .htm", "latin.txt: not UTF-8", "no article text found in the HTML"):
+        assert why in got["message"], got["message"]
+    (tmp_path / "big.md").write_bytes(b"Kim. " * 1_100_000)  # 5.5 MB: refused by the server before any handler
+    with pytest.raises(Exception, match="413|too large|maximum"):
+        client.predict([handle_file(str(tmp_path / "big.md"))], api_name="/upload_articles")
+    assert sorted(p.name for p in Path(s.corpus_dir).iterdir()) == before
+    from ui.app import _upload_path
+
+    with pytest.raises(RagError, match="upload endpoint"):  # a file already on the server is not an upload
+        _upload_path({"path": str(SEEDS_FILE), "orig_name": "x.txt"})
+
+
+SEEDS_FILE = ROOT / "seeds" / "000_c3f8bdba9f1897a0.txt"
+
+
+def test_remove_deletes_only_files_added_through_the_page(own, tmp_path):
+    from ui.app import _add_articles, _remove_article
+    from ui.uploads import Uploads
+
+    a, s, _ = own
+    uploads = Uploads(s.corpus_dir)
+    page = tmp_path / "extra page.html"
+    page.write_bytes(PAGE.read_bytes().replace(b"Zeraphina", b"Amani"))
+    message = _add_articles(a, uploads, [(str(page), page.name)], None)
+    assert message.startswith("Added extra_page.html") and uploads.uploaded("extra_page.html")
+    assert not page.exists()  # the temporary copy is deleted
+    assert "deleted the file" in _remove_article(a, uploads, "extra_page.html")
+    assert not (Path(s.corpus_dir) / "extra_page.html").exists()
+    assert "extra_page.html" not in {x.source for x in a.articles()}
+    kept = _remove_article(a, uploads, "003_55b474f34009ce63.txt")  # a corpus file: out of the index, file kept
+    assert "stays in the corpus folder" in kept and (Path(s.corpus_dir) / "003_55b474f34009ce63.txt").exists()
+    assert "003_55b474f34009ce63.txt" not in {x.source for x in a.articles()}
+
+
+def test_upload_checks_come_before_saving(tmp_path):
+    from ui.uploads import UploadError, Uploads
+
+    up = Uploads(tmp_path / "corpus", max_bytes=100)
+    (tmp_path / "big.txt").write_bytes(b"x" * 101)
+    with pytest.raises(UploadError, match="over the limit"):
+        up.save(tmp_path / "big.txt", "big.txt")
+    assert not (tmp_path / "corpus").exists()
+    (tmp_path / "one.txt").write_text("Kim besuchte Wladiwostok.")
+    assert up.save(tmp_path / "one.txt", "one.txt").name == "one.txt"
+    assert up.save(tmp_path / "one.txt", "one.txt").name == "one.txt"  # the same bytes: the same file
+    (tmp_path / "two.txt").write_text("Kim besuchte Komsomolsk.")
+    assert up.save(tmp_path / "two.txt", "one.txt").name == "one-2.txt"  # another file of that name
+    assert sorted(p.name for p in (tmp_path / "corpus").iterdir()) == [".uploaded.json", "one-2.txt", "one.txt"]
+
+
+@pytest.mark.parametrize("name, saved", [("../../etc/passwd.txt", "passwd.txt"), ("a b<script>.md", "a_b_script.md"),
+                                         (".hidden.html", "hidden.html"), ("Ünïcode名.HTML", "Ünïcode名.html"),
+                                         ("<>.txt", "article.txt")])
+def test_upload_names_are_made_safe(name, saved):
+    from ui.uploads import safe_name
+
+    assert safe_name(name) == saved
+
+
+@pytest.mark.parametrize("top_k", [3.5, "x", 0, 21, [1, 2]])
+def test_api_bad_top_k_is_a_message(client, top_k):
+    with pytest.raises(AppError, match="top_k must be a whole number from 1 to 20") as err:
+        client.predict(BOMBERS, top_k, api_name="/ask")
+    assert "upstream Gradio app" not in str(err.value)
+
+
+def test_api_chroma_down_is_a_message(settings):
+    """An app whose Chroma server is gone answers with the library's message, not Gradio's generic one."""
+    from rag import Assistant
+    from ui.app import build_app
+
+    s = settings.replace(chroma_host="127.0.0.1", chroma_port=free_port(), port=free_port())
+    demo = build_app(Assistant(s), s)
+    demo.queue().launch(server_name="127.0.0.1", server_port=s.port, prevent_thread_lock=True, quiet=True)
+    try:
+        with pytest.raises(AppError) as err:
+            Client(demo.local_url, verbose=False).predict(BOMBERS, api_name="/ask")
+        assert "upstream Gradio app" not in str(err.value) and "Chroma" in str(err.value), err.value
+    finally:
+        demo.close()
+
+
+def test_backend_menu_lists_only_backends_that_answer(settings):
+    from tests.gated_llm import GatedLLM
+    from ui.probe import probe
+
+    server = GatedLLM(model="m1").start()
+    try:
+        ok = probe("openai", settings.replace(base_url=server.url, model="m1"))
+        assert ok.available and ok.models == ("m1",) and "m1" in ok.reason
+        wrong = probe("openai", settings.replace(base_url=server.url, model="m2"))
+        assert not wrong.available and "does not serve model m2" in wrong.reason and "m1" in wrong.reason
+    finally:
+        server.stop()
+    down = probe("ollama", settings.replace(base_url=f"http://127.0.0.1:{free_port()}"))
+    assert not down.available and "not running" in down.reason
+    no_model = probe("transformers", settings.replace(model=""))
+    assert not no_model.available and "needs a model" in no_model.reason
+    assert probe("extractive", settings).available
+
+
+def test_failed_llm_answer_offers_the_quotes_answer(settings):
+    from rag import Assistant
+    from ui.app import Slots, _turn
+
+    down = f"http://127.0.0.1:{free_port()}/v1"
+    a = Assistant(settings.replace(backend="openai", base_url=down, model="m", retries=0, timeout=5))
+    *_, last = _turn(a, a.settings, Slots(), BOMBERS, [], [], [], "openai", 5, [])
+    box, chat, history, sections, panel, saved, failed, quotes, send, stop, tabs = last
+    assert failed == BOMBERS and quotes["visible"] is True and stop["visible"] is False
+    assert "answer failed" in panel and "000_c3f8bdba9f1897a0.txt" in panel  # the passages are shown
+    *_, last = _turn(a, a.settings, Slots(), failed, chat, history, sections, "extractive", 5, [])
+    assert last[6] == "" and last[7]["visible"] is False and 'href="#src-2-1"' in last[1][-1]["content"]
+
+
+def test_turn_affordances(assistant, settings):
+    from ui.app import EMPTY_SAVE, Slots, _cleared, _restored, _stopped, _turn, answer_text
+
+    assert list(_turn(assistant, settings, Slots(), "   ", [], [], [], "extractive", 5, [])) == [(gr_skip(),) * 11]
+    *_, last = _turn(assistant, settings, Slots(), BOMBERS, [], [], [], "extractive", 5, [])
+    _, chat, history, sections, panel, saved, *_ = last
+    # what the browser keeps restores the same conversation
+    assert _restored(saved) == (chat, history, sections, panel)
+    assert 'id="rag-export"' in panel and "Sources:" in saved["export"] and "000_c3f8bdba9f1897a0.txt" in saved["export"]
+    a = assistant.ask(BOMBERS)
+    text = answer_text(a)
+    assert text.startswith(a.text.strip()) and f"[1] {a.citations[0].title}" in text
+    assert a.citations[0].quote.split()[-1] in text
+    # Stop marks the cut-off answer; clearing empties the view, the hidden history and the stored copy
+    stopped, kept, *_ = _stopped([*chat[:-1], {"role": "assistant", "content": "Ein Video ▍"}], sections, history)
+    assert stopped[-1]["content"] == "Ein Video\n\n*Stopped.*" and kept["history"] == history
+    cleared = _cleared()
+    assert cleared[:4] == ("", [], [], []) and cleared[5] == EMPTY_SAVE and cleared[6] == ""
+    assert _restored({"chat": "junk"}) [:3] == ([], [], [])
+
+
+def gr_skip():
+    import gradio as gr
+
+    return gr.skip()
+
+
+def test_extractive_answers_never_wait_behind_llm_calls(assistant, settings):
+    """All LLM slots busy (held at the stand-in server's gate): an extractive question is still answered."""
+    from rag import Assistant
+    from tests.gated_llm import GatedLLM
+    from ui.app import LLM_SLOTS
+
+    server = GatedLLM(model="gated").start()
+    s = settings.replace(base_url=server.url, model="gated", retries=0, timeout=120, rewrite_query=False,
+                         port=free_port())
+    demo = launch(Assistant(s), s, prevent_thread_lock=True, quiet=True)
+    jobs = [Client(demo.local_url, verbose=False).submit(BOMBERS, 5, "openai", api_name="/ask")
+            for _ in range(LLM_SLOTS + 2)]
+    try:
+        assert server.wait_for(LLM_SLOTS), "the LLM calls never reached the server"
+        extractive = Client(demo.local_url, verbose=False).submit(BOMBERS, 5, "extractive", api_name="/ask")
+        text, data = extractive.result(timeout=240)  # behind the LLM calls it would wait for the gate (never)
+        assert data["backend"] == "extractive" and data["citations"]
+        assert server.waiting == LLM_SLOTS and server.arrived == LLM_SLOTS  # still held; the rest wait their turn
+    finally:
+        server.open()
+        for j in jobs:
+            j.result(timeout=300)
+        demo.close()
+        server.stop()
+    assert server.arrived == LLM_SLOTS + 2
+
+
+def test_uploads_are_refused_cross_origin_and_oversized(app_url):
+    import httpx
+
+    upload = app_url.rstrip("/") + "/gradio_api/upload"
+    host = app_url.split("//")[1].rstrip("/")
+    files = {"files": ("a.txt", b"Kim besuchte Wladiwostok.", "text/plain")}
+    evil = httpx.post(upload, files=files, headers={"Origin": "http://evil.example"})
+    assert evil.status_code == 403 and "own page" in evil.text
+    assert httpx.post(upload, files=files, headers={"Origin": "null"}).status_code == 403
+    assert httpx.post(upload, files=files, headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
+    same = httpx.post(upload, files=files, headers={"Origin": f"http://{host}"})
+    assert same.status_code == 200, same.text
+    big = httpx.post(upload, files={"files": ("b.txt", b"x" * 6_000_000, "text/plain")})
+    assert big.status_code == 413
+
+
+def test_failed_logins_are_slowed_down(assistant, settings):
+    import httpx
+
+    demo = launch(assistant, settings.replace(port=free_port(), auth="alice:s3cret"), prevent_thread_lock=True,
+                  quiet=True)
+    login = demo.local_url.rstrip("/") + "/login"
+    try:
+        codes = [httpx.post(login, data={"username": "alice", "password": f"guess{i}"}).status_code for i in range(8)]
+        assert codes[:5] == [400] * 5 and set(codes[5:]) == {429}, codes
+        right = httpx.post(login, data={"username": "alice", "password": "s3cret"})
+        assert right.status_code == 429 and int(right.headers["retry-after"]) >= 1  # even the right one waits
+    finally:
+        demo.close()
+
+
+def test_throttle_doubles_the_wait_and_forgets_on_success():
+    from ui.guard import Throttle
+
+    now = [0.0]
+    t = Throttle(free=2, max_wait=8, clock=lambda: now[0])
+    for _ in range(2):
+        assert t.wait("a") == 0
+        t.failed("a")
+    assert t.wait("a") == 1 and t.wait("b") == 0
+    now[0] += 1
+    assert t.wait("a") == 0
+    t.failed("a")
+    assert t.wait("a") == 2
+    for _ in range(10):
+        t.failed("a")
+    assert t.wait("a") == 8  # capped
+    t.succeeded("a")
+    assert t.wait("a") == 0

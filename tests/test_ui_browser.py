@@ -21,6 +21,7 @@ from playwright.sync_api import Page, expect  # noqa: E402
 
 from rag.profiles import profile  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
+from tests.test_ui import GIRAFFE, PAGE, own_copy  # noqa: E402
 from ui.app import launch  # noqa: E402
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
@@ -70,9 +71,11 @@ def hostile_url(settings, seeds_dir, tmp_path_factory):
     demo.close()
 
 
-def open_page(browser, url: str) -> tuple[Page, list[str]]:
+def open_page(browser, url: str, width: int = 1400, height: int = 1000) -> tuple[Page, list[str]]:
     """A page on ``url`` that blocks and records every request to another address."""
-    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    context = browser.new_context(viewport={"width": width, "height": height})
+    context.grant_permissions(["clipboard-read", "clipboard-write"], origin=url.rstrip("/"))
+    page = context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
     here = urlsplit(url).netloc
     remote: list[str] = []
@@ -106,8 +109,8 @@ def test_bombers_answer_sources_and_citation_click(browser, app_url, tmp_path):
     cited = page.locator("#rag-sources .rag-card:not(.rag-uncited)")
     from_000 = cited.filter(has_text=ARTICLE_000).first
     expect(from_000).to_be_visible()
-    expect(from_000.locator("mark.rag-quote")).to_be_visible()
-    quote = from_000.locator("mark.rag-quote").inner_text()
+    expect(from_000.locator("mark.rag-quote").first).to_be_visible()
+    quote = from_000.locator("mark.rag-quote").first.inner_text()
     assert quote.split()[0] in answer  # the highlighted sentence is the one quoted in the answer
     if "Tu-160" not in answer:  # the extractive answer may quote another sentence; the passage was searched
         page.locator("#rag-sources details.rag-more > summary").first.click()
@@ -187,4 +190,157 @@ def test_hostile_article_is_shown_as_text(browser, hostile_url, tmp_path):
     expect(wire).to_contain_text(re.compile(r"00[06]_"))
     page.screenshot(path=str(tmp_path / "hostile.png"), full_page=True)
     assert remote == []  # nothing in the article, question or answer loaded anything
+    page.close()
+
+
+# --- own articles, affordances, phone and accessibility ----------------------------------------------------
+
+DESKTOP, PHONE = (1440, 900), (390, 844)
+
+
+def serious_violations(page: Page) -> list[str]:
+    """axe-core's serious and critical findings on the page as it is now."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    found = Axe().run(page).response["violations"]
+    return [f"{v['impact']} {v['id']}: {[n['target'] for n in v['nodes']][:5]}" for v in found
+            if v["impact"] in ("serious", "critical")]
+
+
+def bots(page: Page):
+    return page.locator("#rag-chat [data-testid=bot]")
+
+
+@pytest.fixture(scope="module")
+def own_url(assistant, settings, seeds_dir, tmp_path_factory):
+    """An app over its own copy of the corpus and index (this module adds an article)."""
+    from rag import Assistant
+
+    s = own_copy(settings, seeds_dir, tmp_path_factory)
+    demo = launch(Assistant(s), s, prevent_thread_lock=True, quiet=True)
+    yield demo.local_url
+    demo.close()
+
+
+def test_upload_article_list_scope_copy_reload_clear(browser, own_url, tmp_path):
+    page, remote = open_page(browser, own_url, *DESKTOP)
+    expect(page.get_by_role("textbox", name="Your question")).to_be_visible()  # announced with its label
+    assert serious_violations(page) == []
+    page.get_by_role("tab", name="Articles").click()
+    page.locator("#rag-upload input[type=file]").set_input_files(str(PAGE))
+    expect(page.locator("#rag-upload-status")).to_contain_text("Added zoo_page.html", timeout=120_000)
+    row = page.locator('#rag-articles tr[data-source="zoo_page.html"]')
+    for cell in ("Giraffe Zeraphina delights Pyongyang zoo", "The Daily Example", "2023-09-14", "en", "added here"):
+        expect(row).to_contain_text(cell)
+    expect(page.locator("#rag-articles tbody tr")).to_have_count(6)
+    page.screenshot(path=str(tmp_path / "articles.png"), full_page=True)
+    assert serious_violations(page) == []
+    # limit the next question to the new article
+    page.locator("#rag-scope input").click()
+    page.get_by_role("option", name=re.compile("Giraffe Zeraphina")).click()
+    page.keyboard.press("Escape")
+    answer = ask(page, GIRAFFE, 1)
+    assert "forty kilograms" in answer
+    cards = page.locator("#rag-sources #turn-1 .rag-card .rag-meta")
+    expect(cards.first).to_be_visible()  # the Sources tab is shown again for the answer
+    assert all("zoo_page.html" in m for m in cards.all_inner_texts())
+    page.screenshot(path=str(tmp_path / "scoped_answer.png"), full_page=True)
+    assert serious_violations(page) == []
+    # copy: the answer and its sources, as text
+    page.get_by_role("button", name="Copy answer with sources").click()
+    expect(page.locator("#rag-live")).to_have_text("Answer and sources copied.")
+    copied = page.evaluate("navigator.clipboard.readText()")
+    assert "forty kilograms" in copied and "Sources:" in copied and "(zoo_page.html)" in copied
+    # a reload keeps the conversation; a new conversation empties it, also for the next reload
+    page.reload()
+    expect(bots(page)).to_have_count(1)
+    expect(bots(page).last).to_contain_text("forty kilograms")
+    expect(page.locator("#rag-sources #turn-1")).to_be_attached()
+    page.get_by_role("button", name="New conversation").click()
+    expect(bots(page)).to_have_count(0)
+    expect(page.locator("#rag-sources #turn-1")).to_have_count(0)
+    page.reload()
+    expect(page.locator("#rag-question textarea")).to_be_visible()
+    page.wait_for_function("document.querySelector('#rag-backend input') !== null")
+    expect(bots(page)).to_have_count(0)
+    assert remote == []
+    page.close()
+
+
+def test_phone_marker_opens_a_bottom_sheet_with_a_way_back(browser, app_url, tmp_path):
+    page, remote = open_page(browser, app_url, *PHONE)
+    assert serious_violations(page) == []
+    ask(page, BOMBERS, 1)
+    marker = page.locator("#rag-chat a.rag-cite").first
+    marker.click()
+    sheet = page.locator("dialog#rag-sheet")
+    expect(sheet).to_be_visible()
+    expect(sheet.locator("mark.rag-quote")).to_be_visible()
+    expect(sheet).to_contain_text(ARTICLE_000)
+    box = sheet.bounding_box()
+    assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE[0] + 1 and box["y"] + box["height"] <= PHONE[1] + 1
+    page.screenshot(path=str(tmp_path / "phone_sheet.png"))
+    assert serious_violations(page) == []
+    page.get_by_role("button", name="Back to the answer").click()
+    expect(sheet).to_be_hidden()
+    assert page.evaluate("document.activeElement.classList.contains('rag-cite')")  # back at the marker
+    page.screenshot(path=str(tmp_path / "phone_answer.png"), full_page=True)
+    assert serious_violations(page) == []
+    assert remote == []
+    page.close()
+
+
+@pytest.fixture(scope="module")
+def gated_url(settings):
+    """An app whose openai backend is a stand-in server that holds every answer until the test lets it go."""
+    from rag import Assistant
+    from tests.gated_llm import GatedLLM
+
+    server = GatedLLM(model="gated").start()
+    s = settings.replace(base_url=server.url, model="gated", retries=0, timeout=120, rewrite_query=False,
+                         port=free_port())
+    demo = launch(Assistant(s), s, prevent_thread_lock=True, quiet=True)
+    yield demo.local_url, server
+    server.open()
+    demo.close()
+    server.stop()
+
+
+def test_stop_limits_and_empty_questions(browser, gated_url, tmp_path):
+    url, server = gated_url
+    page, remote = open_page(browser, url, *DESKTOP)
+    # the backend menu offers what answers now and says why the others don't
+    page.locator("#rag-backend input").click()
+    expect(page.get_by_role("option", name=re.compile(r"^openai"))).to_be_visible()
+    expect(page.get_by_role("option", name=re.compile(r"^ollama"))).to_have_count(0)
+    page.keyboard.press("Escape")
+    expect(page.locator("#rag-backends")).to_contain_text("ollama")
+    # the limit shows while typing; a refused question keeps its text; an empty one does nothing
+    box = page.locator("#rag-question textarea")
+    long = "Warum? " * 400
+    box.fill(long)
+    expect(page.locator("#rag-count")).to_contain_text("2799 / 2000 characters")
+    expect(page.locator("#rag-count")).to_have_class(re.compile(r"\brag-over\b"))
+    box.press("Enter")
+    expect(bots(page).last).to_contain_text("limit is 2000")
+    expect(box).to_have_value(long)
+    box.fill("")
+    box.press("Enter")
+    page.get_by_role("button", name="Ask").click()
+    page.wait_for_timeout(1500)  # give a wrongly sent question time to show: none may
+    expect(bots(page)).to_have_count(1)
+    # Stop during an answer
+    page.locator("#rag-backend input").click()
+    page.get_by_role("option", name=re.compile(r"^openai")).click()
+    box.fill(BOMBERS)
+    box.press("Enter")
+    stop = page.get_by_role("button", name="Stop")
+    expect(stop).to_be_visible()
+    assert server.wait_for(1)
+    stop.click()
+    expect(bots(page).last).to_contain_text("Stopped.")
+    expect(stop).to_be_hidden()
+    expect(page.get_by_role("button", name="Ask")).to_be_visible()
+    page.screenshot(path=str(tmp_path / "stopped.png"), full_page=True)
+    assert remote == []
     page.close()

@@ -13,6 +13,8 @@ import html
 import re
 from dataclasses import dataclass
 
+from rag.dates import day_label
+from rag.profiles import profile
 from rag.types import Answer, Citation, Passage
 
 MARKER = re.compile(r"\[(\d+)\]")
@@ -49,8 +51,83 @@ def answer_markdown(answer: Answer, turn: int) -> str:
         head = '<span class="rag-badge rag-abstain">Not in the articles</span>'
         body = md_text(answer.text or "The articles don't answer this question.")
         return f'<div class="rag-abstained">{head}\n\n{body}</div>'
+    words = profile(answer.language)
+    head = []
+    if answer.weak:
+        head.append(f'<span class="rag-badge rag-weak">{md_text(words.weak_match)}</span>')
+    if answer.lead and not _opens_with(answer.text, answer.lead):
+        head.append(f'<strong class="rag-lead">{md_text(answer.lead)}</strong>')
+    if answer.backend == "extractive" and answer.citations:
+        body = quotes_markdown(answer, turn)
+    else:
+        body = claims_markdown(answer, turn)
+    return "\n\n".join([*head, body])
+
+
+def quotes_markdown(answer: Answer, turn: int) -> str:
+    """The quotes answer, one quote a paragraph: the sentence it points back to (muted), the quote, its
+    marker, and what the reader needs to place it (its language when not the question's; weekdays as dates)."""
+    words = profile(answer.language)
+    out = []
+    for c in answer.citations:
+        before = f'<span class="rag-context">{md_text(c.context)}</span> ' if c.context else ""
+        notes = quote_notes(c, answer.language)
+        note = f' <span class="rag-qnote">({md_text(" · ".join(notes))})</span>' if notes else ""
+        out.append(f"{before}{md_text(c.quote)} {marker_link(turn, c.marker)}{note}")
+    return "\n\n".join(out)
+
+
+def quote_notes(c: Citation, language: str) -> list[str]:
+    """"quoted from the German article" when the quote's language is not the question's, and each weekday
+    the quote names placed by the article's date ("Mittwoch = Wed 13 Sep 2023")."""
+    notes = []
+    if c.language and language and c.language != language:
+        notes.append(profile(language).quoted(c.language))
+    notes += [f"{word} = {day_label(iso)}" for word, iso in c.days]
+    return notes
+
+
+_CLAIM = re.compile(r"[^\n]*?(?:(?<!\b\d)(?<!\b\d\d)[.!?…]['\"”»)]*"
+                    r"(?:\s*\[\d+\])*(?=\s|$)|\n|$)")
+_LIST = re.compile(r"^(\s*(?:[-*+]|\d{1,3}[.)])\s+)")
+
+
+def claims(text: str) -> list[str]:
+    """``text`` cut into claims: sentences (with the markers after them) and lines; joined they give it back."""
+    out, pos = [], 0
+    for m in _CLAIM.finditer(text):
+        if m.end() > pos:
+            out.append(text[pos:m.end()])
+            pos = m.end()
+    if pos < len(text):
+        out.append(text[pos:])
+    return out
+
+
+def claims_markdown(answer: Answer, turn: int) -> str:
+    """A written (LLM) answer: markers linked; a sentence without a valid citation muted and marked
+    "no source", so an unsupported claim never looks like a cited one."""
     known = {c.marker for c in answer.citations}
+    no_source = md_text(profile(answer.language).no_source)
     raw = _INDENT.sub("", answer.text)
+    out = []
+    for claim in claims(raw):
+        linked = _linked(claim, known, turn)
+        body = claim.strip()
+        if not body or not re.search(r"\w", MARKER.sub("", body)) or any(int(n) in known for n in MARKER.findall(claim)):
+            out.append(linked)
+            continue
+        lead_ws = claim[:len(claim) - len(claim.lstrip())]
+        trail_ws = claim[len(claim.rstrip()):]
+        bullet = _LIST.match(claim.lstrip())
+        prefix = bullet.group(1) if bullet else ""
+        inner = _linked(claim.strip()[len(prefix):], known, turn)
+        out.append(f'{lead_ws}{prefix}<span class="rag-unsupported">{inner}</span> '
+                   f'<span class="rag-nosource">{no_source}</span>{trail_ws}')
+    return "".join(out)
+
+
+def _linked(raw: str, known: set[int], turn: int) -> str:
     parts: list[str] = []
     pos = 0
     for m in MARKER.finditer(raw):
@@ -60,6 +137,11 @@ def answer_markdown(answer: Answer, turn: int) -> str:
         pos = m.end()
     parts.append(_inline(raw[pos:]))
     return "".join(parts)
+
+
+def _opens_with(text: str, lead: str) -> bool:
+    """Whether the answer text already opens with the lead (an LLM's first sentence)."""
+    return _SPACE.sub(" ", re.sub(r"\s*\[\d+\]", "", text)).strip().startswith(_SPACE.sub(" ", lead).strip())
 
 
 def marker_link(turn: int, n: int) -> str:
@@ -93,10 +175,17 @@ class Section:
     body: str
 
 
-def sources_section(answer: Answer, turn: int, titles: dict[str, str]) -> Section:
-    """Cards for the cited passages; without citations (abstained, failed) the passages that were found."""
+def sources_section(answer: Answer, turn: int, titles: dict | None = None, article=None) -> Section:
+    """One card per cited article with all its quotes; without citations (abstained, failed) the passages
+    that were found. ``titles`` maps a file to its title or its ``ArticleInfo``; ``article(source)`` gives
+    the indexed article (``Assistant.article``) for the full text with the cited sentences highlighted."""
+    titles = titles or {}
     if answer.citations:
-        cards = [citation_card(c, turn, titles) for c in answer.citations]
+        groups: dict[str, list[Citation]] = {}
+        for c in answer.citations:
+            groups.setdefault(c.source, []).append(c)
+        cards = [article_card(source, cites, turn, i, answer, titles, article)
+                 for i, (source, cites) in enumerate(groups.items(), 1)]
         cited = {c.chunk_id for c in answer.citations}
         others = [passage_card(p, turn, i) for i, p in enumerate(answer.passages, 1) if p.chunk.id not in cited]
         if others:
@@ -114,17 +203,99 @@ def sources_section(answer: Answer, turn: int, titles: dict[str, str]) -> Sectio
     return Section(turn, answer.question, note + ("".join(cards) or '<p class="rag-note">No passages found.</p>'))
 
 
-def citation_card(c: Citation, turn: int, titles: dict[str, str]) -> str:
-    """A cited passage with its article, the quoted sentence marked, and any wire copies named."""
+@dataclass(frozen=True)
+class _About:
+    title: str
+    outlet: str
+    date: str | None
+
+
+def _about(source: str, answer: Answer, titles: dict, view) -> _About:
+    """What the card says the article is: from the index's article record, else the chunks, else the file."""
+    info = getattr(view, "info", None) or (titles.get(source) if not isinstance(titles.get(source), str) else None)
+    chunk = next((p.chunk for p in answer.passages if p.chunk.source == source), None)
+    cite = next(c for c in answer.citations if c.source == source)
+    title = (getattr(info, "title", "") or (titles.get(source) if isinstance(titles.get(source), str) else "")
+             or (chunk.title if chunk else "") or cite.title or source)
+    outlet = getattr(info, "outlet", "") or (getattr(chunk, "outlet", "") if chunk else "")
+    return _About(title, outlet, getattr(info, "date", None) or cite.date or (chunk.date if chunk else None))
+
+
+def article_card(source: str, cites: list[Citation], turn: int, k: int, answer: Answer, titles: dict,
+                 article=None) -> str:
+    """An article's card: title, outlet and date; each quote (with its marker, the sentence it points back
+    to, its language and placed weekdays); wire copies; the full article, folded, cited sentences marked."""
+    view = None
+    if article is not None:
+        try:
+            view = article(source)
+        except Exception:  # noqa: BLE001 - removed meanwhile: the card still shows the quotes
+            view = None
+    about = _about(source, answer, titles, view)
+    meta = " · ".join(h(x) for x in (about.outlet, about.date) if x)
+    meta = (meta + " · " if meta else "") + f'<span class="rag-file">{h(source)}</span>'
+    quotes, seen = [], set()
+    for c in cites:
+        anchor = f' id="src-{turn}-{c.marker}"' if c.marker not in seen else ""
+        seen.add(c.marker)
+        quotes.append(quote_block(c, turn, anchor, answer.language, titles))
+    full = full_article(view, cites, answer) if view is not None else passages_view(source, cites, answer)
+    return (f'<article class="rag-card" id="art-{turn}-{k}" data-source="{h(source)}">'
+            f'<header><span class="rag-title">{h(about.title)}</span></header>'
+            f'<p class="rag-meta">{meta}</p>{"".join(quotes)}{full}</article>')
+
+
+def quote_block(c: Citation, turn: int, anchor: str, language: str, titles: dict) -> str:
+    """One quote inside its article's card; the first quote of a marker carries the marker's anchor."""
+    context = f'<span class="rag-context">{h(c.context)}</span> ' if c.context else ""
+    notes = ([h(c.date)] if c.date else []) + [h(n) for n in quote_notes(c, language)]
     also = ""
     if c.also_in:
-        names = ", ".join(f"<em>{h(titles.get(s, s))}</em> ({h(s)})" for s in c.also_in)
+        names = ", ".join(f"<em>{h(_title(titles, s))}</em> ({h(s)})" for s in c.also_in)
         also = f'<p class="rag-wire">Also reported in {names} (wire copy).</p>'
-    return (f'<article class="rag-card" id="src-{turn}-{c.marker}" data-turn="{turn}" data-cite="{c.marker}">'
-            f'<header><a class="rag-marker" href="#src-{turn}-{c.marker}" data-turn="{turn}" '
-            f'data-cite="{c.marker}">[{c.marker}]</a> <span class="rag-title">{h(c.title)}</span></header>'
-            f'<p class="rag-meta">{h(c.date or "undated")} · {h(c.source)}</p>'
-            f'<p class="rag-passage">{highlight(c.passage, c.quote)}</p>{also}</article>')
+    return (f'<div class="rag-hl"{anchor} data-turn="{turn}" data-cite="{c.marker}">'
+            f'<a class="rag-marker" href="#src-{turn}-{c.marker}" data-turn="{turn}" data-cite="{c.marker}">'
+            f'[{c.marker}]</a> <span class="rag-passage">{context}<mark class="rag-quote">{h(c.quote)}</mark></span>'
+            + (f'<p class="rag-hl-meta">{" · ".join(notes)}</p>' if notes else "") + f"{also}</div>")
+
+
+def _title(titles: dict, source: str) -> str:
+    t = titles.get(source, source)
+    return t if isinstance(t, str) else getattr(t, "title", "") or source
+
+
+def full_article(view, cites: list[Citation], answer: Answer) -> str:
+    """The indexed article in a fold, its cited sentences marked with their markers."""
+    sentences = [(a, b, t) for a, b, t in view.sentences]
+    return _fold("Full article", sentences, cites)
+
+
+def passages_view(source: str, cites: list[Citation], answer: Answer) -> str:
+    """Without the indexed article: the retrieved passages of this article, in article order."""
+    seen: dict[int, tuple[int, int, str]] = {}
+    for p in answer.passages:
+        if p.chunk.source == source:
+            for (a, b), t in zip(p.chunk.sentences, p.chunk.sentence_texts):
+                seen.setdefault(a, (a, b, t))
+    if not seen:
+        return ""
+    return _fold("Passages of this article that were searched", [seen[k] for k in sorted(seen)], cites)
+
+
+def _fold(label: str, sentences: list[tuple[int, int, str]], cites: list[Citation]) -> str:
+    out, last_end = [], None
+    for a, b, text in sentences:
+        if last_end is not None:
+            out.append("\n\n" if a - last_end >= 2 else " ")
+        markers = [c.marker for c in cites if c.start < b and a < c.end]
+        if markers:
+            out.append(f'<mark class="rag-cited" data-cite="{markers[0]}">{h(text)}</mark>'
+                       f'<sup class="rag-sup">{"".join(f"[{m}]" for m in dict.fromkeys(markers))}</sup>')
+        else:
+            out.append(h(text))
+        last_end = b
+    return (f'<details class="rag-full"><summary>{h(label)}</summary>'
+            f'<div class="rag-article">{"".join(out)}</div></details>')
 
 
 def passage_card(p: Passage, turn: int, i: int) -> str:
@@ -179,10 +350,14 @@ def answer_json(answer: Answer) -> dict:
         "grounded": answer.grounded,
         "confidence": answer.confidence,
         "error": answer.error,
+        "lead": answer.lead,
+        "language": answer.language,
+        "weak": answer.weak,
         "citations": [
             {"marker": c.marker, "source": c.source, "title": c.title, "date": c.date, "quote": c.quote,
              "start": c.start, "end": c.end, "passage": c.passage, "chunk_id": c.chunk_id,
-             "also_in": list(c.also_in)} for c in answer.citations
+             "also_in": list(c.also_in), "language": c.language, "context": c.context,
+             "days": [list(d) for d in c.days]} for c in answer.citations
         ],
         "timings": answer.timings,
     }

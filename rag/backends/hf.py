@@ -1,25 +1,27 @@
-"""In-process generation with a Hugging Face causal LM (a local folder or a hub id), through llama-index's
-``HuggingFaceLLM``, with the model's own chat template.
+"""In-process generation with a Hugging Face causal LM (a local folder or a hub id), directly through
+``transformers``, with the model's own chat template.
 
-``model`` names the folder or hub id; ``llm_device`` picks cpu, cuda or auto (cuda when available). Two
-repairs over the stock integration: the templated prompt is tokenized without adding a second BOS token,
-and a failure inside the streaming thread ends the stream with that error instead of hanging it.
+``model`` names the folder or hub id; ``llm_device`` picks cpu, cuda or auto (cuda when available). The
+templated prompt is tokenized without adding a second BOS token; a model without a chat template gets
+role-labelled turns. Generation stops when the answer's deadline passes or the caller gives up (a
+stopping criterion), and a failure inside the streaming thread ends the stream with that error.
 Left out: quantization and multi-GPU placement (load such models behind a server and use ``openai``).
 """
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import ConfigError, ModelLoadError
-from .base import LlamaIndexChat
+from .base import Backend, Call, Messages
 
 
-class TransformersBackend(LlamaIndexChat):
+class TransformersBackend(Backend):
     name = "transformers"
-    options = LlamaIndexChat.options + ("llm_device", "context_window")
-    requires = ("llama_index.llms.huggingface", 'pip install llama-index-llms-huggingface  (in a checkout: pip install ".[llm]")')
+    requires = ("transformers", 'pip install transformers  (in a checkout: pip install ".[llm]")')
+    retryable = False  # in process: a failure would fail again
 
     def __init__(self, settings, env=None) -> None:
         super().__init__(settings, env)
@@ -29,7 +31,8 @@ class TransformersBackend(LlamaIndexChat):
         self.device = settings.llm_device
         if self.device not in ("auto", "cpu") and not self.device.startswith(("cuda", "mps")):
             raise ConfigError(f"llm_device must be auto, cpu, cuda[:n] or mps, got {self.device!r}")
-        self._llm = None
+        self._model = self._tokenizer = None
+        self._generating = threading.Lock()  # one generation at a time per loaded model
 
     def where(self) -> str:
         return self.device
@@ -48,64 +51,57 @@ class TransformersBackend(LlamaIndexChat):
         except (OSError, ValueError) as exc:
             hint = "" if local.exists() else " It is neither a local folder nor a downloaded hub model (HF_HUB_OFFLINE?)."
             raise ModelLoadError(f"Could not load the transformers model {self.model!r}: {exc}.{hint}") from None
-        self.device = device
-        self._llm = _llm_class()(model=model, tokenizer=tokenizer, model_name=self.model, tokenizer_name=self.model,
-                                 context_window=self.settings.context_window, max_new_tokens=self.max_tokens,
-                                 generate_kwargs=_sampling(self.temperature, tokenizer), is_chat_model=True,
-                                 messages_to_prompt=None if tokenizer.chat_template else _plain_prompt)
+        self.device, self._model, self._tokenizer = device, model, tokenizer
 
+    def _inputs(self, messages: Messages):
+        tok = self._tokenizer
+        if tok.chat_template:
+            prompt = tok.apply_chat_template(messages, tokenize=False, add_generation_prompt=True)
+        else:  # role-labelled turns, then the assistant's cue
+            prompt = "".join(f"{m['role']}: {m['content']}\n\n" for m in messages) + "assistant:"
+        return tok(prompt, return_tensors="pt", add_special_tokens=False).to(self._model.device)
 
+    def _generate_kwargs(self, call: Call) -> dict:
+        from transformers import StoppingCriteria, StoppingCriteriaList
 
-def _sampling(temperature: float, tokenizer) -> dict:
-    kwargs = {"do_sample": temperature > 0, "pad_token_id": tokenizer.pad_token_id or tokenizer.eos_token_id}
-    if temperature > 0:
-        kwargs["temperature"] = temperature
-    return kwargs
+        class _Stop(StoppingCriteria):
+            def __call__(self, input_ids, scores, **kwargs) -> bool:
+                return call.cancelled.is_set() or call.remaining() <= 0
 
+        tok = self._tokenizer
+        kwargs = {"max_new_tokens": self.max_tokens, "do_sample": self.temperature > 0,
+                  "pad_token_id": tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id,
+                  "stopping_criteria": StoppingCriteriaList([_Stop()])}
+        if self.temperature > 0:
+            kwargs["temperature"] = self.temperature
+        return kwargs
 
-def _plain_prompt(messages) -> str:
-    """For models without a chat template: role-labelled turns, then the assistant's cue."""
-    return "".join(f"{m.role.value}: {m.content}\n\n" for m in messages) + "assistant:"
+    def _complete(self, messages: Messages, call: Call) -> str:
+        import torch
 
+        inputs = self._inputs(messages)
+        with self._generating, torch.no_grad():
+            tokens = self._model.generate(**inputs, **self._generate_kwargs(call))
+        return self._tokenizer.decode(tokens[0][inputs["input_ids"].size(1):], skip_special_tokens=True)
 
-def _llm_class():
-    from llama_index.core.base.llms.types import CompletionResponse
-    from llama_index.llms.huggingface import HuggingFaceLLM
-    from transformers import TextIteratorStreamer
+    def _stream(self, messages: Messages, call: Call) -> Iterator[str]:
+        import torch
+        from transformers import TextIteratorStreamer
 
-    class _HF(HuggingFaceLLM):
-        def _inputs(self, prompt: str):
-            return self._tokenizer(prompt, return_tensors="pt", add_special_tokens=False).to(self._model.device)
+        inputs = self._inputs(messages)
+        streamer = TextIteratorStreamer(self._tokenizer, skip_prompt=True, skip_special_tokens=True)
+        failure: list[BaseException] = []
 
-        def complete(self, prompt: str, formatted: bool = False, **kwargs) -> CompletionResponse:
-            inputs = self._inputs(prompt)
-            tokens = self._model.generate(**inputs, max_new_tokens=self.max_new_tokens, **self.generate_kwargs)
-            new = tokens[0][inputs["input_ids"].size(1):]
-            return CompletionResponse(text=self._tokenizer.decode(new, skip_special_tokens=True))
+        def run() -> None:
+            try:
+                with self._generating, torch.no_grad():
+                    self._model.generate(**inputs, streamer=streamer, **self._generate_kwargs(call))
+            except BaseException as exc:  # noqa: BLE001 - handed to the reading thread
+                failure.append(exc)
+                streamer.end()
 
-        def stream_complete(self, prompt: str, formatted: bool = False, **kwargs):
-            inputs = self._inputs(prompt)
-            streamer = TextIteratorStreamer(self._tokenizer, skip_prompt=True, skip_special_tokens=True)
-            failure: list[BaseException] = []
-
-            def run():
-                try:
-                    self._model.generate(**inputs, streamer=streamer, max_new_tokens=self.max_new_tokens,
-                                         **self.generate_kwargs)
-                except BaseException as exc:  # noqa: BLE001 - handed to the reading thread
-                    failure.append(exc)
-                    streamer.end()
-
-            threading.Thread(target=run, daemon=True).start()
-
-            def gen():
-                text = ""
-                for piece in streamer:
-                    text += piece
-                    yield CompletionResponse(text=text, delta=piece)
-                if failure:
-                    raise failure[0]
-
-            return gen()
-
-    return _HF
+        threading.Thread(target=run, daemon=True, name="transformers-generate").start()
+        for piece in streamer:
+            yield piece
+        if failure:
+            raise failure[0]

@@ -12,12 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ..errors import ConfigError, ModelLoadError
-from .base import Backend, Messages
+from .base import Backend, Call, Messages
 
 
 class LlamaCppBackend(Backend):
     name = "llamacpp"
-    options = Backend.options + ("llm_device", "context_window")
+    retryable = False  # in process: a failure would fail again
     requires = ("llama_cpp", 'pip install llama-cpp-python  (in a checkout: pip install ".[llamacpp]")')
 
     def __init__(self, settings, env=None) -> None:
@@ -45,12 +45,14 @@ class LlamaCppBackend(Backend):
     def _args(self, messages: Messages) -> dict:
         return {"messages": messages, "temperature": self.temperature, "max_tokens": self.max_tokens}
 
-    def _complete(self, messages: Messages) -> str:
+    def _complete(self, messages: Messages, call: Call) -> str:
         reply = self._llm.create_chat_completion(**self._args(messages))
         return reply["choices"][0]["message"].get("content") or ""
 
-    def _stream(self, messages: Messages) -> Iterator[str]:
+    def _stream(self, messages: Messages, call: Call) -> Iterator[str]:
         for chunk in self._llm.create_chat_completion(stream=True, **self._args(messages)):
+            if call.cancelled.is_set():  # the deadline passed or the caller gave up: stop generating
+                return
             piece = chunk["choices"][0]["delta"].get("content")
             if piece:
                 yield piece

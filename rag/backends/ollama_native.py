@@ -1,24 +1,26 @@
-"""Ollama's native chat API (``/api/chat``) through llama-index's Ollama integration.
+"""Ollama's native chat API (``/api/chat``) through the official ``ollama`` client.
 
 The host is ``base_url``, else ``OLLAMA_HOST``, else http://127.0.0.1:11434. The context window is sent
-explicitly (``context_window`` setting), so Ollama neither truncates the passages at its 2048-token default
-nor is asked for its model info first. ``OLLAMA_API_KEY``, when set, is sent as a bearer token (ollama.com).
+explicitly (``context_window`` setting), so Ollama does not truncate the passages at its 2048-token default.
+``OLLAMA_API_KEY`` is sent as a bearer token to ollama.com, and to another host only with ``send_api_key``
+(the client would otherwise send it to any host). Retries and the deadline are ``Backend``'s.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from urllib.parse import urlsplit
 
 from ..errors import ConfigError
-from .base import LlamaIndexChat, without_credentials
+from .base import Backend, Call, Failure, Messages, _chain, without_credentials
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
 
 
-class OllamaBackend(LlamaIndexChat):
+class OllamaBackend(Backend):
     name = "ollama"
-    options = LlamaIndexChat.options + ("base_url", "context_window")
     key_env = ("OLLAMA_API_KEY",)
-    requires = ("llama_index.llms.ollama", 'pip install llama-index-llms-ollama  (in a checkout: pip install ".[llm]")')
+    requires = ("ollama", 'pip install ollama  (in a checkout: pip install ".[llm]")')
     default_model = "llama3.2"
 
     def __init__(self, settings, env=None) -> None:
@@ -28,18 +30,54 @@ class OllamaBackend(LlamaIndexChat):
             host = "http://" + host
         self.base_url = host.rstrip("/").removesuffix("/api")
         if self.base_url.endswith("/v1"):
-            raise ConfigError(f"base_url {self.base_url!r} is Ollama's OpenAI-compatible endpoint: use "
-                              "--backend openai with it, or drop /v1 for the ollama backend.")
-        self._llm = None
+            raise ConfigError(f"base_url {without_credentials(self.base_url)!r} is Ollama's OpenAI-compatible "
+                              "endpoint: use --backend openai with it, or drop /v1 for the ollama backend.")
+        hostname = (urlsplit(self.base_url).hostname or "").lower()
+        if not (hostname == "ollama.com" or hostname.endswith(".ollama.com") or settings.send_api_key):
+            self.api_key = type(self.api_key)("")
+        self._client = None
 
     def where(self) -> str:
         return without_credentials(self.base_url)
 
     def _load(self) -> None:
-        from llama_index.llms.ollama import Ollama
+        import httpx
+        from ollama import Client
 
-        headers = {"Authorization": f"Bearer {self.api_key.reveal()}"} if self.api_key else None
-        self._llm = Ollama(model=self.model, base_url=self.base_url, temperature=self.temperature,
-                           request_timeout=self.timeout, context_window=self.settings.context_window,
-                           additional_kwargs={"num_predict": self.max_tokens}, headers=headers,
-                           is_function_calling_model=False)
+        self._client = Client(host=self.base_url, timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 10.0)))
+        headers = self._client._client.headers  # the httpx client's: ollama adds OLLAMA_API_KEY from os.environ
+        headers.pop("authorization", None)
+        if self.api_key:
+            headers["authorization"] = f"Bearer {self.api_key.reveal()}"
+
+    def _args(self, messages: Messages) -> dict:
+        return {"model": self.model, "messages": messages,
+                "options": {"temperature": self.temperature, "num_predict": self.max_tokens,
+                            "num_ctx": self.settings.context_window}}
+
+    def _complete(self, messages: Messages, call: Call) -> str:
+        return self._client.chat(stream=False, **self._args(messages)).message.content or ""
+
+    def _stream(self, messages: Messages, call: Call) -> Iterator[str]:
+        for part in self._client.chat(stream=True, **self._args(messages)):
+            if part.message and part.message.content:
+                yield part.message.content
+
+    def _classify(self, exc: BaseException) -> Failure:
+        import httpx
+        import pydantic
+        from ollama import ResponseError
+
+        for e in _chain(exc):
+            if isinstance(e, ResponseError):
+                return Failure("status", e.status_code if e.status_code and e.status_code > 0 else None) \
+                    if e.status_code and e.status_code > 0 else Failure("other")
+            if isinstance(e, httpx.TimeoutException):
+                return Failure("timeout")
+            if isinstance(e, httpx.ConnectError) or type(e) is ConnectionError:  # ollama wraps ConnectError
+                return Failure("refused")
+            if isinstance(e, (httpx.RemoteProtocolError, httpx.ReadError)):
+                return Failure("closed")
+            if isinstance(e, pydantic.ValidationError):
+                return Failure("malformed")
+        return super()._classify(exc)
