@@ -122,7 +122,9 @@ def _bench(size: str, sources: list, args, quickstart: bool, imported: dict) -> 
             own = {**job, "system": system, "index": f"{tmp}/{system}-index", "floor_db": f"{tmp}/{system}-floor"}
             phases = {"import": imported}
             for phase in ("index", "floor", "serve"):
+                started = time.perf_counter()
                 phases[phase] = _child(phase, own)
+                print(f"  [{size} {system} {phase}: {time.perf_counter() - started:.0f} s]", file=sys.stderr, flush=True)
                 if "error" in phases[phase]:
                     break
             out[system] = phases

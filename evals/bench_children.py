@@ -39,14 +39,14 @@ def import_floor(job: dict) -> dict:
 # indexing
 def index(job: dict) -> dict:
     bot = _assistant(job)
-    real, tally = bot.embedder, Tally(job["sample"])
-    real.warm_up()  # loading the model is start-up, not indexing
-    bot.embedder = Counted(real, tally, job["standin"])
+    bot.embedder.warm_up()  # loading the model is start-up, not indexing
+    tally = Tally(job["sample"], bot.embedder.dim)
+    real = count_passages(bot.embedder, tally, job["standin"])
     start = _now()
     report = bot.index()
     out = {**_since(start), "chunks": report.chunks, "articles": report.articles, "texts": tally.count,
            "peak_rss": _peak()}
-    return tally.extrapolated(out, real.embed_passages) if job["standin"] else out
+    return tally.extrapolated(out, real) if job["standin"] else out
 
 
 def qs_index(job: dict) -> dict:
@@ -118,22 +118,20 @@ class Tally:
                 **{k: measured[k] - self.spent[k] + per_text[k] * self.count for k in per_text}}
 
 
-class Counted:
-    """``assistant.embedder``'s interface around the real embedder: counts passages, or (``standin``) answers
-    them with stand-in vectors. Queries always go to the real model."""
+def count_passages(embedder, tally: Tally, standin: bool):
+    """Make ``embedder.embed_passages`` count its texts, or (``standin``) answer them with stand-in vectors;
+    returns the real method. The instance itself is patched, so whatever part of the assistant holds it
+    uses the patch. Queries always go to the real model."""
+    real = embedder.embed_passages
 
-    def __init__(self, real, tally: Tally, standin: bool) -> None:
-        self.__dict__.update(real=real, tally=tally, standin=standin)
-        tally.dim = real.dim
+    def embed_passages(texts: list[str], batch_size: int = 32):
+        if standin:
+            return tally.stand_in(texts)
+        tally.see(texts)
+        return real(texts, batch_size)
 
-    def __getattr__(self, name: str):
-        return getattr(self.__dict__["real"], name)
-
-    def embed_passages(self, texts: list[str], batch_size: int = 32):
-        if self.standin:
-            return self.tally.stand_in(texts)
-        self.tally.see(texts)
-        return self.real.embed_passages(texts, batch_size)
+    embedder.embed_passages = embed_passages
+    return real
 
 
 # the floor: raw encode of the same chunk texts by the same model + a Chroma add of them

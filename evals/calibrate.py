@@ -91,6 +91,27 @@ def main() -> None:
                          for s in una_sets)
         worst = max(np.mean([c < t for c, r in zip(conf, rows) if r["set"] == s and r["answerable"]]) for s in sets)
         print(f"{t:>9.2f} {fa:>8.3f} (max {worst:.3f}) {cells}")
+    weak_table(conf, rows)
+
+
+def weak_table(conf: np.ndarray, rows: list[dict]) -> None:
+    """The weak-match cue's trade-off: among answered questions (not abstained), how often an answer below
+    each threshold is wrong (unanswerable, or its best quote lacks the fact) against one above it. Pick
+    ``rag.extractive.WEAK_BELOW`` as the highest threshold where a flagged answer is still at least twice as
+    likely to be wrong as an unflagged one."""
+    from rag.extractive import WEAK_BELOW
+    from rag.settings import Settings
+
+    answered = conf >= Settings().abstain_below
+    wrong = np.array([not r["answerable"] or r["fact"] < 0.5 for r in rows])[answered]
+    c = conf[answered]
+    print(f"\nweak-match cue (in use: {WEAK_BELOW}), over {len(c)} answered questions, {wrong.mean():.3f} wrong")
+    print(f"{'threshold':>9} {'flagged':>8} {'wrong|flagged':>14} {'wrong|not':>10} {'ratio':>6} {'wrong caught':>13}")
+    for t in np.arange(0.30, 0.61, 0.02):
+        low = c < t
+        wl, wh = wrong[low].mean() if low.any() else 0.0, wrong[~low].mean() if (~low).any() else 0.0
+        print(f"{t:>9.2f} {low.mean():>8.3f} {wl:>14.3f} {wh:>10.3f} {wl / max(wh, 1e-9):>6.2f} "
+              f"{wrong[low].sum() / max(wrong.sum(), 1):>13.3f}")
 
 
 if __name__ == "__main__":

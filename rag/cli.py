@@ -161,10 +161,22 @@ def _run(args, settings) -> int:
                 c = p.chunk  # article text and names are printed without terminal control sequences
                 print(printable(f"\n[{p.rank}] {c.source}, {c.date or 'undated'}: {c.title}\n    {c.text[:300]}"))
             return 2
+        from .profiles import profile
+
+        words = profile(a.language)
+        if a.weak:
+            print(words.weak_match)
+        if a.lead and not a.text.startswith(a.lead.rstrip(".")):
+            print(printable(a.lead) + "\n")
         print(printable(a.text))
         for c in a.citations:
             also = f" (also in {', '.join(c.also_in)})" if c.also_in else ""
-            print(printable(f"\n[{c.marker}] {c.source}, {c.date or 'undated'}: {c.title}{also}\n    \"{c.quote}\""))
+            notes = ([words.quoted(c.language)] if c.language and a.language and c.language != a.language else [])
+            notes += [f"{word} = {iso}" for word, iso in c.days]
+            note = f" ({'; '.join(notes)})" if notes else ""
+            before = f"({c.context}) " if c.context else ""
+            print(printable(f"\n[{c.marker}] {c.source}, {c.date or 'undated'}: {c.title}{also}{note}\n"
+                            f"    {before}\"{c.quote}\""))
         return 0
     if args.command == "chat":
         try:

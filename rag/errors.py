@@ -17,6 +17,10 @@ class IndexMissingError(RagError):
     """No index where one was expected."""
 
 
+class IndexBrokenError(RagError):
+    """The index's files are damaged (truncated, not a database)."""
+
+
 class IndexLockedError(RagError):
     """Another process is writing the index."""
 

@@ -8,6 +8,7 @@ a Chroma server). A rebuild writes a new generation of collections and publishes
 
 from __future__ import annotations
 
+import logging
 import os
 import threading
 import time
@@ -17,13 +18,15 @@ from pathlib import Path
 
 from .catalog import Catalog, prune_folders
 from .embed import Embedder
-from .errors import IndexLockedError, IndexMissingError, RagError
+from .errors import IndexBrokenError, IndexLockedError, IndexMissingError, RagError
 from .head import Head
 from .indexer import IndexReport, build_index, manifest_for, remove_sources
 from .lock import index_lock, server_lock
 from .settings import Settings
 from .store import SENTENCES_SUFFIX, Store, open_client
 from .types import ArticleInfo, ArticleView
+
+log = logging.getLogger(__name__)
 
 CHECK_EVERY = 1.0  # seconds between looks for a newer index version
 
@@ -114,6 +117,8 @@ class Index:
     def build(self, paths: list[str | Path] | None = None, rebuild: bool = False, progress: bool = False,
               prune: bool | None = None) -> IndexReport:
         s = self.settings
+        if rebuild and not s.chroma_host:
+            self._set_aside_if_broken()
         with self._writer():
             self.embedder.warm_up()
             head = self._head(create=True)
@@ -154,6 +159,16 @@ class Index:
         prune_folders(self.catalog_root(), keep={f"{target}-v{version}", f"{old[0]}-v{old[1]}"})
         self._checked = 0.0  # this process sees its own write at once
 
+    def _set_aside_if_broken(self) -> None:
+        """A damaged index on disk cannot be opened, so it cannot be rebuilt in place: move it aside."""
+        try:
+            self.client()
+        except IndexBrokenError:
+            folder = Path(self.settings.index_dir)
+            aside = folder.with_name(f"{folder.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
+            folder.rename(aside)
+            log.warning("moved the damaged index to %s", aside)
+
     @contextmanager
     def _writer(self, purpose: str = "rag index"):
         s = self.settings
@@ -191,9 +206,9 @@ class Index:
         """Beside the index on disk; for a Chroma server, in this machine's cache, one folder per server."""
         s = self.settings
         if not s.chroma_host:
-            return Path(s.index_dir) / "catalog"
+            return Path(s.index_dir) / "catalog" / s.collection
         cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-        return cache / "rag" / "catalog" / f"{s.chroma_host}_{s.chroma_port}"
+        return cache / "rag" / "catalog" / f"{s.chroma_host}_{s.chroma_port}" / s.collection
 
 
 __all__ = ["Index", "IndexLockedError", "Snapshot"]

@@ -15,7 +15,8 @@ from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 _KEYLIKE = re.compile(r"\b(sk|rk|pk|key|gsk|xai|hf)[-_][A-Za-z0-9_\-*]{6,}")
 _URL = re.compile(r"\b[a-z][a-z0-9+.-]*://[^\s'\"<>]+", re.I)
-_ANSI = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\)?|[PX^_][^\x1b]*(\x1b\\)?|[@-Z\\-_])")
+_ANSI = re.compile(r"(\x1b\[|\x9b)[0-?]*[ -/]*[@-~]|(\x1b\]|\x9d)[^\x07\x1b\x9c]*(\x07|\x1b\\|\x9c)?"
+                   r"|\x1b[PX^_][^\x1b]*(\x1b\\)?|\x1b[ -~]")
 _CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 
 

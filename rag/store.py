@@ -14,7 +14,7 @@ from pathlib import Path
 
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
-from .errors import IndexMissingError, ModelMismatchError, RagError  # noqa: E402
+from .errors import IndexBrokenError, IndexMissingError, ModelMismatchError, RagError  # noqa: E402
 from .types import Chunk  # noqa: E402
 
 SENTENCES_SUFFIX = "-sentences"  # the collection of sentence vectors beside each collection of chunks
@@ -40,10 +40,21 @@ def open_client(index_dir: str | Path = "index", host: str = "", port: int = 800
             raise RagError(f"Cannot reach the Chroma server at {host}:{port} ({exc}): start it with "
                            f"`chroma run --path index --host {host} --port {port}` or unset chroma_host.") from None
     path = Path(index_dir)
+    if path.exists() and not path.is_dir():
+        raise RagError(f"The index folder {path} is a file: remove it, or point index_dir (RAG_INDEX_DIR) elsewhere.")
     if not create and not (path / "chroma.sqlite3").exists():
         raise IndexMissingError(f"No index at {path}/: run `rag index` to build it.")
-    path.mkdir(parents=True, exist_ok=True)
-    return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+        client.list_collections()  # a damaged database fails here, not in the middle of a question
+        return client
+    except OSError as exc:
+        raise RagError(f"Cannot open the index at {path}/ ({exc.strerror or exc}): check the folder's permissions "
+                       "and free disk space.") from None
+    except Exception as exc:  # noqa: BLE001 - sqlite and Rust errors for a damaged file come in many types
+        raise IndexBrokenError(f"The index at {path}/ is damaged ({str(exc)[:200]}): run `rag index --rebuild` "
+                               "(it moves the damaged folder aside and builds a new one).") from None
 
 
 class Store:

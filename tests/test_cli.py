@@ -38,7 +38,9 @@ def test_ask_prints_answer_then_sources(env, assistant, capsys):
     expected = assistant.ask(question)
     assert main(["ask", question]) == 0
     out = capsys.readouterr().out
-    assert out.startswith(expected.text + "\n")
+    head = (profile("de").weak_match + "\n" if expected.weak else "") + \
+        (expected.lead + "\n\n" if expected.lead else "")  # the lead answers before the quotes
+    assert out.startswith(head + expected.text + "\n")
     for c in expected.citations:
         assert f"[{c.marker}] {c.source}, {c.date or 'undated'}: {c.title}" in out and f'"{c.quote}"' in out
 

@@ -276,7 +276,7 @@ def test_failed_rebuild_keeps_the_index(fresh, tmp_path, empty):
     if empty == "empty":
         folder.mkdir()
     broken = Assistant(fresh.settings.replace(corpus_dir=str(folder)))
-    with pytest.raises(RagError, match="index was not changed|does not exist|No readable"):
+    with pytest.raises(RagError, match="index was not changed|No article folder|No readable"):
         broken.index(rebuild=True)
     again = Assistant(fresh.settings).warm_up()
     assert again.articles() == kept
@@ -287,7 +287,7 @@ def test_truncated_catalog_is_rebuilt(fresh):
     fresh.index()
     a = Assistant(fresh.settings).warm_up()
     expected = [(p.chunk.id, round(p.score, 5)) for p in a.retrieve("Wo traf Kim Jong Un Wladimir Putin?")]
-    folder = next((Path(fresh.settings.index_dir) / "catalog").iterdir())
+    folder = next((Path(fresh.settings.index_dir) / "catalog" / fresh.settings.collection).iterdir())
     victim = max((p for p in folder.rglob("*") if p.is_file() and p.name != "complete.json"), key=lambda p: p.stat().st_size)
     victim.write_bytes(victim.read_bytes()[: victim.stat().st_size // 2])
     assert Catalog.load(folder) is None
@@ -343,3 +343,19 @@ def test_server_mode_has_a_writer_lock(chroma_server, seeds_dir, tmp_path):
         cli = subprocess.run([sys.executable, "-m", "rag.cli", "index"], env=env, capture_output=True, text=True,
                              timeout=120)
         assert cli.returncode == 2 and "being written by another rag index" in cli.stderr
+
+
+def test_damaged_or_misplaced_index_is_explained(fresh, tmp_path):
+    not_a_folder = tmp_path / "index-file"
+    not_a_folder.write_text("x")
+    with pytest.raises(RagError, match="is a file"):
+        Assistant(fresh.settings.replace(index_dir=str(not_a_folder))).warm_up()
+    fresh.index()
+    db = Path(fresh.settings.index_dir) / "chroma.sqlite3"
+    db.write_bytes(db.read_bytes()[:4096])  # truncated, as a full disk or a bad copy leaves it
+    with pytest.raises(RagError, match="damaged.*rag index --rebuild"):
+        Assistant(fresh.settings).warm_up()
+    report = Assistant(fresh.settings).index(rebuild=True)
+    assert report.added == report.chunks > 0
+    assert Assistant(fresh.settings).warm_up().ask("Which bombers did Kim inspect?").citations
+    assert list(tmp_path.glob("index.damaged-*"))  # the damaged files are kept aside, not deleted

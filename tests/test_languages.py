@@ -123,7 +123,7 @@ def test_english_words_are_no_german_stop_words(english, question, source):
 def test_english_articles_are_english(english):
     bot, _ = english
     bot.warm_up()
-    assert {c.language for c in bot.chunks} == {"en"}
+    assert {a.language for a in bot.articles()} == {"en"}
 
 
 @pytest.mark.parametrize("question, source, sentence", [

@@ -62,7 +62,7 @@ def test_injected_article_reaches_the_server_as_data(injected, server, llm_setti
     """Through the whole pipeline: what the stand-in OpenAI server receives keeps the injection in the block."""
     injected._backends.clear()
     injected.settings = injected.settings.replace(backend="openai", model="tiny", base_url=server.url + "/v1",
-                                                  rewrite_query=False, retry_backoff=0.01, timeout=5.0)
+                                                  rewrite_query=False, retry_backoff=0.01, timeout=30.0)
     try:
         n = 1 + [p.chunk.source for p in injected.retrieve("Wie weit flogen die Kurzstreckenraketen?")].index(
             "900_injection.txt")

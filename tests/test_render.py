@@ -13,6 +13,7 @@ pytest.importorskip("gradio")
 from rag.profiles import profile  # noqa: E402
 from rag.types import Answer, ArticleInfo, ArticleView, Citation  # noqa: E402
 from ui import render  # noqa: E402
+from tests.llm_fixtures import *  # noqa: E402, F403 - the stand-in LLM server
 
 A_TEXT = "Der Gast kam am Dienstag an. Am Mittwoch traf er den Präsidenten. <b>Danach</b> reiste er ab."
 # file offsets of the three sentences of a.txt
@@ -152,3 +153,24 @@ def test_a_marker_used_for_two_sentences_anchors_once():
     cites = [_cite(1, sentence=0), _cite(1, sentence=1)]
     body = render.sources_section(_answer(cites, backend="openai", text="x [1]. y [1]."), 2, {}).body
     assert body.count('id="src-2-1"') == 1 and body.count('<mark class="rag-quote">') == 2
+
+
+def test_streamed_marker_numbers_stay_and_an_uncited_sentence_is_marked(llm_settings, server, assistant):
+    """Through a stand-in OpenAI server: the model writes [1] and [3]; the final answer keeps [1] and [3]
+    (what the reader saw streaming), and its uncited sentence shows as unsupported."""
+    from rag import Assistant
+
+    a = Assistant(llm_settings.replace(backend="openai", model="tiny", base_url=server.url + "/v1",
+                                       rewrite_query=False)).warm_up()
+    reply = "Kim saw the bombers at Knewitschi [1][3]. He also met the Pope."
+    server.script(reply)
+    *pieces, final = list(a.stream("Which bombers did Kim inspect?"))
+    streamed = sorted(set(re.findall(r"\[(\d+)\]", "".join(pieces))))
+    assert streamed == ["1", "3"]
+    assert final.text.startswith("Kim saw the bombers at Knewitschi [1][3].")
+    assert sorted({c.marker for c in final.citations}) == [1, 3]
+    assert final.lead == "Kim saw the bombers at Knewitschi."
+    message = render.answer_markdown(final, 1)
+    assert 'href="#src-1-1"' in message and 'href="#src-1-3"' in message
+    assert re.search(r'<span class="rag-unsupported">He also met the Pope\.</span> '
+                     r'<span class="rag-nosource">no source</span>', message)

@@ -202,6 +202,8 @@ def serious_violations(page: Page) -> list[str]:
     """axe-core's serious and critical findings on the page as it is now."""
     from axe_playwright_python.sync_playwright import Axe
 
+    page.wait_for_function("!document.querySelector('[data-testid=status-tracker]:not(.hide), .pending, .generating')")
+    page.wait_for_timeout(300)  # transitions (a highlighted card, the sheet) come to rest
     found = Axe().run(page).response["violations"]
     return [f"{v['impact']} {v['id']}: {[n['target'] for n in v['nodes']][:5]}" for v in found
             if v["impact"] in ("serious", "critical")]
@@ -275,7 +277,10 @@ def test_phone_marker_opens_a_bottom_sheet_with_a_way_back(browser, app_url, tmp
     marker.click()
     sheet = page.locator("dialog#rag-sheet")
     expect(sheet).to_be_visible()
-    expect(sheet.locator("mark.rag-quote")).to_be_visible()
+    active = sheet.locator(".rag-active mark.rag-quote")  # the article's card, the clicked marker's quote marked
+    expect(active).to_be_visible()
+    n = marker.get_attribute("data-cite")
+    assert active.inner_text() == page.locator(f"#rag-sources #src-1-{n} mark.rag-quote").inner_text()
     expect(sheet).to_contain_text(ARTICLE_000)
     box = sheet.bounding_box()
     assert box["x"] >= 0 and box["x"] + box["width"] <= PHONE[0] + 1 and box["y"] + box["height"] <= PHONE[1] + 1

@@ -95,7 +95,7 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                     send = gr.Button("Ask", variant="primary", scale=1, min_width=80, elem_id="rag-send")
                     stop = gr.Button("Stop", variant="stop", scale=1, min_width=80, elem_id="rag-stop",
                                      visible=False)
-                gr.HTML(f'<p id="rag-count" data-limit="{limit}" aria-live="polite">Up to {limit} characters.</p>'
+                gr.HTML(f'<p id="rag-count" data-limit="{limit}">Up to {limit} characters.</p>'
                         '<p id="rag-live" class="rag-sr-only" role="status" aria-live="polite"></p>',
                         elem_id="rag-count-box", padding=False)
                 gr.Markdown("**Examples**")
@@ -180,7 +180,7 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
             return (*_restored(stored), *backends, *listing())
 
         demo.load(on_load, [saved], [*conversation, sources, backend, backends_note, *article_outputs],
-                  api_visibility="private")
+                  api_visibility="private", show_progress="hidden")
 
         # API
         def ask(question: str, top_k: int = settings.top_k, backend: str = settings.backend,

@@ -154,19 +154,22 @@ if (!window.__ragCiteLinks) {
     if (!sheet.open) sheet.showModal();
     sheet.querySelector('.rag-sheet-close').focus();
   };
-  // the question's length against its limit, shown before sending
-  document.addEventListener('input', (event) => {
-    const box = event.target;
-    if (!box.closest || !box.closest('#rag-question')) return;
-    const count = document.getElementById('rag-count');
-    if (!count) return;
-    const limit = parseInt(count.dataset.limit, 10);
+  // the question's length against its limit, shown before sending (also after the page empties the box)
+  const count = () => {
+    const box = document.querySelector('#rag-question textarea');
+    const out = document.getElementById('rag-count');
+    if (!box || !out) return;
+    if (!box.hasAttribute('aria-describedby')) box.setAttribute('aria-describedby', 'rag-count');
+    const limit = parseInt(out.dataset.limit, 10);
     const n = box.value.trim().length;
-    const over = n > limit;
-    count.classList.toggle('rag-over', over);
-    count.textContent = over ? `${n} / ${limit} characters: shorten the question to send it.`
-                             : (n ? `${n} / ${limit} characters` : `Up to ${limit} characters.`);
-  }, true);
+    if (out.__n === n) return;
+    out.__n = n;
+    out.classList.toggle('rag-over', n > limit);
+    out.textContent = n > limit ? `${n} / ${limit} characters: shorten the question to send it.`
+                                : (n ? `${n} / ${limit} characters` : `Up to ${limit} characters.`);
+  };
+  document.addEventListener('input', count, true);
+  setInterval(count, 500);
 }
 """
 

@@ -9,7 +9,7 @@ explicitly (``context_window`` setting), so Ollama does not truncate the passage
 from __future__ import annotations
 
 from collections.abc import Iterator
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import ConfigError
 from .base import Backend, Call, Failure, Messages, _chain, without_credentials
@@ -40,6 +40,10 @@ class OllamaBackend(Backend):
     def where(self) -> str:
         return without_credentials(self.base_url)
 
+    def endpoint(self, path: str) -> str:
+        """The URL of ``path`` (e.g. ``/models``) on this server, ``base_url``'s query string kept after it."""
+        return _join(self.base_url, path)
+
     def _load(self) -> None:
         import httpx
         from ollama import Client
@@ -69,9 +73,8 @@ class OllamaBackend(Backend):
         from ollama import ResponseError
 
         for e in _chain(exc):
-            if isinstance(e, ResponseError):
-                return Failure("status", e.status_code if e.status_code and e.status_code > 0 else None) \
-                    if e.status_code and e.status_code > 0 else Failure("other")
+            if isinstance(e, ResponseError):  # status -1: an error line inside a streamed reply
+                return Failure("status", e.status_code) if e.status_code > 0 else Failure("other")
             if isinstance(e, httpx.TimeoutException):
                 return Failure("timeout")
             if isinstance(e, httpx.ConnectError) or type(e) is ConnectionError:  # ollama wraps ConnectError
@@ -81,3 +84,8 @@ class OllamaBackend(Backend):
             if isinstance(e, pydantic.ValidationError):
                 return Failure("malformed")
         return super()._classify(exc)
+
+
+def _join(base: str, path: str) -> str:
+    parts = urlsplit(base)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/") + path, parts.query, ""))

@@ -45,6 +45,10 @@ class OpenAIBackend(Backend):
     def where(self) -> str:
         return without_credentials(self.base_url)
 
+    def endpoint(self, path: str) -> str:
+        """The URL of ``path`` (e.g. ``/models``) on this server, ``base_url``'s query string kept after it."""
+        return _join(self.base_url, path)
+
     def _key_hint(self) -> str:
         if self._withheld:
             return ("OPENAI_API_KEY is sent only to api.openai.com: set RAG_API_KEY to this server's key, or "
@@ -125,3 +129,8 @@ def _retry_after(headers) -> float | None:
         return min(max(seconds, 0.0), 60.0)
     except (TypeError, ValueError, OverflowError):
         return None
+
+
+def _join(base: str, path: str) -> str:
+    parts = urlsplit(base)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path.rstrip("/") + path, parts.query, ""))
