@@ -168,6 +168,14 @@ class Index:
             aside = folder.with_name(f"{folder.name}.damaged-{time.strftime('%Y%m%d-%H%M%S')}")
             folder.rename(aside)
             log.warning("moved the damaged index to %s", aside)
+            from chromadb.api.shared_system_client import SharedSystemClient
+
+            stale = SharedSystemClient._identifier_to_system.pop(str(folder), None)  # Chroma keeps one per path
+            if stale is not None:
+                try:
+                    stale.stop()
+                except Exception:  # noqa: BLE001 - it was damaged anyway
+                    pass
 
     @contextmanager
     def _writer(self, purpose: str = "rag index"):

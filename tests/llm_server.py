@@ -7,7 +7,9 @@
 
 Replies come from the tiny model (greedy, ``max_tokens`` capped at 48) unless a test scripts them:
 ``server.script("text", Fault.RATE_LIMIT, ...)`` queues one item per chat request. ``server.always`` sets
-the item used once the queue is empty. Every chat request is recorded in ``server.requests``.
+the item used once the queue is empty. ``Fault.TRICKLE`` sends a real reply one byte every ``trickle_seconds``
+(no single read ever times out: only a total deadline stops it); ``retry_after`` is the Retry-After header
+of a 429. Every chat request is recorded in ``server.requests`` (path with query string, body, headers).
 """
 
 from __future__ import annotations
@@ -61,6 +63,7 @@ class LLMServer:
             self.requests.clear()
             self.queue.clear()
             self.always = None
+            self.slow_seconds, self.trickle_seconds, self.retry_after = 3.0, 0.2, "0"
 
     def script(self, *items) -> None:
         """Queue replies (str) and faults (Fault) for the next chat requests, one each."""

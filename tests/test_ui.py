@@ -420,6 +420,8 @@ def test_turn_affordances(assistant, settings):
     # Stop marks the cut-off answer; clearing empties the view, the hidden history and the stored copy
     stopped, kept, *_ = _stopped([*chat[:-1], {"role": "assistant", "content": "Ein Video ▍"}], sections, history)
     assert stopped[-1]["content"] == "Ein Video\n\n*Stopped.*" and kept["history"] == history
+    as_gradio_sends_it = [{"role": "assistant", "content": [{"type": "text", "text": "…"}]}]
+    assert _stopped(as_gradio_sends_it, [], [])[0][-1]["content"] == "*Stopped.*"
     cleared = _cleared()
     assert cleared[:4] == ("", [], [], []) and cleared[5] == EMPTY_SAVE and cleared[6] == ""
     assert _restored({"chat": "junk"}) [:3] == ([], [], [])

@@ -52,6 +52,7 @@ TURN_EVENTS = LLM_SLOTS + EXTRACTIVE_SLOTS + 8  # Gradio workers for answering e
 MAX_TOP_K = 20
 ARTICLES_SHOWN = 500  # rows in the articles table; the scope menu (searchable) holds them all
 EMPTY_SAVE = {"chat": [], "history": [], "sections": [], "export": ""}
+SAVED_SECTIONS = 12  # turns whose sources the browser keeps (each holds its articles' text; storage is ~5 MB)
 
 
 class Slots:
@@ -283,7 +284,7 @@ def _respond(assistant: Assistant, settings: Settings, message: str, chat: list,
         chat[-1] = {"role": "assistant", "content": render.error_markdown(failure or "No answer was produced.")}
         yield gr.skip(), chat, history, done, gr.skip(), None
         return
-    turn = len(done) + 1
+    turn = (getattr(done[-1], "turn", len(done)) + 1) if done else 1  # stored turns may have been trimmed
     infos = {a.source: a for a in _articles(assistant)}
     chat[-1] = {"role": "assistant", "content": render.answer_markdown(answer, turn)}
     if not answer.error:  # a failed turn is no context for the next question
@@ -296,9 +297,18 @@ def _stopped(chat: list, done: list, history: list):
     """After Stop: the cut-off answer says so; the conversation so far is kept."""
     chat = list(chat or [])
     if chat and chat[-1].get("role") == "assistant":
-        content = str(chat[-1].get("content", "")).removesuffix(" ▍")
-        chat[-1] = {"role": "assistant", "content": f"{content}\n\n*Stopped.*"}
+        content = _text_of(chat[-1].get("content", "")).removesuffix(" ▍").removesuffix("…").rstrip()
+        chat[-1] = {"role": "assistant", "content": f"{content}\n\n*Stopped.*".lstrip()}
     return chat, _saved(chat, history, done, ""), gr.update(visible=True), gr.update(visible=False)
+
+
+def _text_of(content) -> str:
+    """A chat message's text: Gradio hands messages back with their content as a list of typed parts."""
+    if isinstance(content, list):
+        return "".join(p.get("text", "") if isinstance(p, dict) else str(p) for p in content)
+    if isinstance(content, dict):
+        return str(content.get("text", ""))
+    return str(content)
 
 
 def _cleared():
@@ -310,7 +320,7 @@ def _cleared():
 def _saved(chat: list, history: list, done: list, export: str) -> dict:
     """What the browser keeps across a reload (encrypted by Gradio's BrowserState)."""
     return {"chat": chat, "history": history, "export": export,
-            "sections": [dataclasses.asdict(s) if dataclasses.is_dataclass(s) else s for s in done]}
+            "sections": [dataclasses.asdict(s) if dataclasses.is_dataclass(s) else s for s in done[-SAVED_SECTIONS:]]}
 
 
 def _restored(stored) -> tuple:
@@ -414,9 +424,10 @@ def _listing(assistant: Assistant, uploads: Uploads, chosen: list | None = None)
     items = sorted(_articles(assistant), key=lambda a: (a.title.casefold(), a.source))
     choices = [(_label(a), a.source) for a in items]
     known = {a.source for a in items}
+    added = uploads.names()
     rows = "".join(
         f'<tr data-source="{render.h(a.source)}"><td>{render.h(a.title)}'
-        f'{" <span class=rag-added>added here</span>" if uploads.uploaded(a.source) else ""}'
+        f'{" <span class=rag-added>added here</span>" if a.source in added else ""}'
         f'<br><span class="rag-file">{render.h(a.source)}</span></td><td>{render.h(a.outlet or "–")}</td>'
         f'<td>{render.h(a.date or "–")}</td><td>{render.h(a.language or "–")}</td><td>{a.chunks}</td></tr>'
         for a in items[:ARTICLES_SHOWN])

@@ -89,7 +89,7 @@ def quote_notes(c: Citation, language: str) -> list[str]:
 
 _CLAIM = re.compile(r"[^\n]*?(?:(?<!\b\d)(?<!\b\d\d)[.!?…]['\"”»)]*"
                     r"(?:\s*\[\d+\])*(?=\s|$)|\n|$)")
-_LIST = re.compile(r"^(\s*(?:[-*+]|\d{1,3}[.)])\s+)")
+_LIST = re.compile(r"^(\s*(?:[-*+>]|\d{1,3}[.)])\s+)")  # a list item's or a block quote's mark
 
 
 def claims(text: str) -> list[str]:
@@ -114,7 +114,8 @@ def claims_markdown(answer: Answer, turn: int) -> str:
     for claim in claims(raw):
         linked = _linked(claim, known, turn)
         body = claim.strip()
-        if not body or not re.search(r"\w", MARKER.sub("", body)) or any(int(n) in known for n in MARKER.findall(claim)):
+        cited = any(int(n) in known for n in MARKER.findall(claim))
+        if cited or not re.search(r"\w", MARKER.sub("", body)) or body.startswith("#"):  # cited, blank, a heading
             out.append(linked)
             continue
         lead_ws = claim[:len(claim) - len(claim.lstrip())]

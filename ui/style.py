@@ -142,10 +142,10 @@ if (!window.__ragCiteLinks) {
       sheet.addEventListener('click', (e) => { if (e.target === sheet) sheet.close(); });
       document.body.appendChild(sheet);
     }
-    const whole = card.closest('.rag-card') || card;  // the article's card, this quote marked in it
+    const whole = card.closest('.rag-card') || card;  // the article's card, the marker's quote marked in it
     const copy = whole.cloneNode(true);
-    const mine = copy.querySelector('#' + card.id);
-    if (mine) mine.classList.add('rag-active');
+    const target = link.getAttribute('href').slice(1);  // src-T-N, checked by the click handler
+    copy.querySelectorAll('[id="' + target + '"]').forEach((e) => e.classList.add('rag-active'));
     copy.removeAttribute('id');
     copy.querySelectorAll('[id]').forEach((e) => e.removeAttribute('id'));
     const body = sheet.querySelector('.rag-sheet-body');

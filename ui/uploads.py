@@ -88,6 +88,10 @@ class Uploads:
     def uploaded(self, name: str) -> bool:
         return name in self._registry()
 
+    def names(self) -> set[str]:
+        """The files this page saved."""
+        return self._registry()
+
     def delete(self, name: str) -> bool:
         """Delete a file this page saved (True), or leave any other file alone (False)."""
         with self._lock:
