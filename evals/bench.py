@@ -20,7 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import resource
+import re
 import statistics
 import subprocess
 import sys
@@ -164,10 +164,17 @@ def _child(phase: str, job: dict) -> dict:
         os.unlink(f.name)
     lines = done.stdout.strip().splitlines()
     if done.returncode or not lines:
-        why = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+        why = _error(done.stderr) or f"exit status {done.returncode}"
         print(f"  {job.get('system', '')} {phase} failed: {why}", file=sys.stderr)
         return {"error": why}
     return json.loads(lines[-1])
+
+
+def _error(stderr: str) -> str:
+    """The last exception's line and message from a traceback, else the last line."""
+    lines = [line.strip(" *") for line in stderr.strip().splitlines()]
+    starts = [i for i, line in enumerate(lines) if re.match(r"[\w.]+(Error|Exception|Interrupt)\b", line)]
+    return " ".join(line for line in lines[starts[-1]:] if line)[:400] if starts else (lines or [""])[-1]
 
 
 def _print(size: str, result: dict, quickstart: bool) -> None:
@@ -201,14 +208,14 @@ def _targets(r: dict) -> None:
 
 
 def _cell(cell, phases: dict | None) -> str:
+    """A figure, or which phase it lacks: a failed phase leaves only its error behind."""
     if not phases:
         return "-"
-    if failed := next((p for p, v in phases.items() if "error" in v), None):
-        return f"{failed} failed"
     try:
         return cell(phases)
     except (KeyError, ZeroDivisionError, statistics.StatisticsError):
-        return "-"
+        failed = [p for p, v in phases.items() if "error" in v]
+        return f"{failed[0]} failed" if failed else "-"
 
 
 def _pair(a: float, b: float, fmt: str) -> str:

@@ -144,7 +144,7 @@ def floor(job: dict) -> dict:
         splitter = SentenceSplitter(chunk_size=job["chunk_tokens"], chunk_overlap=job["chunk_overlap"])
         texts = [n.get_content() for n in splitter(SimpleDirectoryReader(job["corpus"]).load_data())]
         model = SentenceTransformer(job["minilm"], device="cpu")
-        dim = model.get_sentence_embedding_dimension()
+        dim = (getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension)()
 
         def encode(batch: list[str]):
             return model.encode(batch, batch_size=32, normalize_embeddings=True, convert_to_numpy=True)
@@ -189,15 +189,16 @@ def serve(job: dict) -> dict:
 
 def qs_serve(job: dict) -> dict:
     import chromadb
-    from llama_index.core import VectorStoreIndex
+    from llama_index.core import Settings, VectorStoreIndex
     from llama_index.core.llms import MockLLM
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
+    Settings.llm = MockLLM()  # no LLM: the query engine retrieves and returns the nodes (response_mode="no_text")
     embed = HuggingFaceEmbedding(model_name=job["minilm"])
     collection = chromadb.PersistentClient(path=job["index"]).get_collection("quickstart")
     index = VectorStoreIndex.from_vector_store(ChromaVectorStore(chroma_collection=collection), embed_model=embed)
-    engine = index.as_query_engine(llm=MockLLM(), response_mode="no_text", similarity_top_k=job["top_k"])
+    engine = index.as_query_engine(response_mode="no_text", similarity_top_k=job["top_k"])
     retriever = index.as_retriever(similarity_top_k=job["top_k"])
     engine.query(job["first"])
     out = {"startup": time.time() - job["spawned"], "startup_cpu": _now()[1]}

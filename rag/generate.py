@@ -37,20 +37,21 @@ def history_pairs(history: list | None) -> list[tuple[str, str]]:
     return [(u, a) for u, a in pairs if u.strip()]
 
 
-def condense(backend: Backend, message: str, history: list | None) -> str:
-    """``message`` as a self-contained question, using the conversation; unchanged without history."""
+def condense(backend: Backend, message: str, history: list | None, deadline: float | None = None) -> str:
+    """``message`` as a self-contained question, using the conversation; unchanged without history.
+    ``deadline`` (from ``backend.deadline()``) is the whole answer's, shared by every call of the turn."""
     pairs = history_pairs(history)
     if not pairs:
         return message
-    return clean_line(backend.complete(condense_messages(message, pairs)), message,
+    return clean_line(backend.complete(condense_messages(message, pairs), deadline), message,
                       limit=max(400, 4 * len(message)))
 
 
-def german_rewrite(backend: Backend, question: str) -> str | None:
+def german_rewrite(backend: Backend, question: str, deadline: float | None = None) -> str | None:
     """A German version of ``question`` for searching German articles; None when it already is German."""
     if detect(question) == "de":
         return None
-    german = clean_line(backend.complete(rewrite_messages(question)), "", limit=max(400, 4 * len(question)))
+    german = clean_line(backend.complete(rewrite_messages(question), deadline), "", limit=max(400, 4 * len(question)))
     return german if german and _plausible(german, question) else None
 
 
@@ -64,13 +65,13 @@ def _plausible(german: str, question: str) -> bool:
 
 
 def generate(backend: Backend, question: str, passages: list[Passage], language_from: str | None = None,
-             streaming: bool = False) -> Iterator[str]:
+             streaming: bool = False, deadline: float | None = None) -> Iterator[str]:
     """The raw answer text, in pieces when ``streaming``, else in one piece."""
     messages = answer_messages(question, passages, language_from)
     if streaming:
-        yield from backend.stream(messages)
+        yield from backend.stream(messages, deadline)
     else:
-        yield backend.complete(messages)
+        yield backend.complete(messages, deadline)
 
 
 def check(raw: str, passages: list[Passage], wire: WireCopy | None) -> tuple[Verified, bool]:

@@ -45,6 +45,7 @@ class LLMServer:
         self.slow_seconds = 3.0
         self.trickle_seconds = 0.2
         self.retry_after = "0"  # the Retry-After header of a 429 reply
+        self.delay = 0.0  # seconds before every chat reply, scripted ones included
         self._lock = threading.Lock()
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self.httpd.daemon_threads = True
@@ -63,7 +64,7 @@ class LLMServer:
             self.requests.clear()
             self.queue.clear()
             self.always = None
-            self.slow_seconds, self.trickle_seconds, self.retry_after = 3.0, 0.2, "0"
+            self.slow_seconds, self.trickle_seconds, self.retry_after, self.delay = 3.0, 0.2, "0", 0.0
 
     def script(self, *items) -> None:
         """Queue replies (str) and faults (Fault) for the next chat requests, one each."""
@@ -119,6 +120,7 @@ def _handler(server: LLMServer):
             ollama = self.path.startswith("/api/chat")
             server.requests.append({"path": self.path, "body": body, "headers": dict(self.headers)})
             item = server.next_item()
+            time.sleep(server.delay)
             if isinstance(item, Fault) and self._fault(item, ollama):
                 return
             if isinstance(item, str):

@@ -421,3 +421,18 @@ def test_scrub_masks_urls_in_any_text():
     assert "p4ss" not in clean and "abc123" not in clean and "zz)" not in clean and "t0k" not in clean
     assert "https://***@llm.example.org/v1/chat?key=***&sig=***" in clean
     assert mask_url("http://127.0.0.1:8080/v1") == "http://127.0.0.1:8080/v1"
+
+
+def test_one_deadline_shared_by_the_calls_of_a_turn(server, llm_settings):
+    from rag.generate import condense, generate
+
+    b = _warm(get_backend("openai", _http(llm_settings, server, "openai").replace(timeout=4.0)), server)
+    deadline = b.deadline()  # one answer: condense, then generate, both inside the same 4 s
+    server.delay = 2.5
+    server.script("Which bombers did Kim inspect at the airfield?")
+    assert condense(b, "And there?", HISTORY, deadline).startswith("Which bombers")  # 2.5 of the 4 s spent
+    server.always, server.slow_seconds = Fault.SLOW, 60.0
+    started = time.perf_counter()
+    with pytest.raises(BackendError, match="did not answer within 4 s"):
+        "".join(generate(b, "Which bombers?", [], streaming=True, deadline=deadline))
+    assert time.perf_counter() - started < 3.0  # cut when the turn's deadline passed, not 4 s after this call began

@@ -359,3 +359,32 @@ def test_damaged_or_misplaced_index_is_explained(fresh, tmp_path):
     assert report.added == report.chunks > 0
     assert Assistant(fresh.settings).warm_up().ask("Which bombers did Kim inspect?").citations
     assert list(tmp_path.glob("index.damaged-*"))  # the damaged files are kept aside, not deleted
+
+
+def test_kill_9_mid_index_keeps_finished_batches(fresh):
+    """A `rag index` killed outright keeps the batches it wrote; the next run embeds only the rest."""
+    s = fresh.settings
+    env = {**os.environ, "RAG_INDEX_DIR": s.index_dir, "RAG_CORPUS_DIR": s.corpus_dir}
+    proc = subprocess.Popen([sys.executable, "-m", "rag.cli", "index"], env=env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL)
+    kept = 0
+    try:
+        deadline = time.monotonic() + 600
+        while time.monotonic() < deadline and proc.poll() is None:
+            time.sleep(0.5)
+            try:
+                kept = Store(open_client(s.index_dir, create=False), "articles" + SENTENCES_SUFFIX, create=False).count()
+            except RagError:
+                continue
+            if kept >= 64:  # two batches are on disk
+                break
+    finally:
+        proc.kill()
+        proc.wait()
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    SharedSystemClient._identifier_to_system.pop(s.index_dir, None)  # open the index afresh, as a new process would
+    assert kept >= 64, "the run finished before it could be killed"
+    report = fresh.index()
+    assert 0 < report.sentences <= len(_sentence_ids(_chunks(fresh))) - kept
+    _check_complete(fresh)

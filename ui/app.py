@@ -152,8 +152,8 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
         running += [b.click(example(text), [*conversation, backend, top_k, scope], outputs, **answer_events)
                     for b, text in zip(examples, EXAMPLES)]
         running.append(quotes.click(quotes_turn, [failed, *conversation, top_k, scope], outputs, **answer_events))
-        stop.click(_stopped, [chatbot, sections, turns], [chatbot, saved, send, stop], cancels=running,
-                   api_visibility="private", queue=False)
+        stop.click(_stopped, [chatbot, sections, turns], [chatbot, saved, send, stop, question, sources],
+                   cancels=running, api_visibility="private", queue=False)
         clear.click(_cleared, None, outputs, cancels=running, api_visibility="private", queue=False)
         chatbot.clear(_cleared, None, outputs, cancels=running, api_visibility="private", queue=False)  # its bin
         copy.click(None, None, None, js=COPY_JS, api_visibility="private")
@@ -299,7 +299,7 @@ def _stopped(chat: list, done: list, history: list):
     if chat and chat[-1].get("role") == "assistant":
         content = _text_of(chat[-1].get("content", "")).removesuffix(" ▍").removesuffix("…").rstrip()
         chat[-1] = {"role": "assistant", "content": f"{content}\n\n*Stopped.*".lstrip()}
-    return chat, _saved(chat, history, done, ""), gr.update(visible=True), gr.update(visible=False)
+    return chat, _saved(chat, history, done, ""), gr.update(visible=True), gr.update(visible=False), gr.skip(), gr.skip()
 
 
 def _text_of(content) -> str:
@@ -398,7 +398,7 @@ def _backend_menu(settings: Settings) -> tuple:
     statuses = probe_all(settings)
     ready = [s for s in statuses if s.available]
     value = settings.backend if any(s.name == settings.backend for s in ready) else "extractive"
-    choices = [(s.name if s.name == "extractive" else f"{s.name} · {s.reason}"[:80], s.name) for s in ready]
+    choices = [(f"{s.name} · {s.model}"[:60] if s.model else s.name, s.name) for s in ready]
     off = [s for s in statuses if not s.available]
     note = ""
     if off:

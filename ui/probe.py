@@ -30,6 +30,7 @@ class BackendStatus:
     available: bool
     reason: str  # one line: what it uses when available, what to do when not
     models: tuple[str, ...] = field(default=())
+    model: str = ""  # the model it would answer with
 
 
 def probe_all(settings: Settings) -> list[BackendStatus]:
@@ -76,11 +77,11 @@ def probe(name: str, settings: Settings) -> BackendStatus:
                                                                   lambda d: [m.get("id", "") for m in d.get("data", [])]))
     if name == "llamacpp":
         path = Path(model).expanduser()
-        return (BackendStatus(name, True, f"model file {path.name}") if path.is_file()
+        return (BackendStatus(name, True, f"model file {path.name}", model=path.name) if path.is_file()
                 else BackendStatus(name, False, f"no GGUF model file at {path}: set model (RAG_MODEL)"))
     if name == "transformers":
         if Path(model).expanduser().is_dir() or _in_hub_cache(model):
-            return BackendStatus(name, True, f"model {model}")
+            return BackendStatus(name, True, f"model {model}", model=model)
         return BackendStatus(name, False, f"model {model} is neither a folder nor in the Hugging Face cache")
     return BackendStatus(name, False, "unknown to this page")
 
@@ -93,7 +94,7 @@ def _served(name: str, model: str, where: str, listed: list[str] | str) -> Backe
         shown = ", ".join(models[:5]) + (" …" if len(models) > 5 else "")
         return BackendStatus(name, False, f"{where} does not serve model {model} (it has {shown}): set model "
                                           f"(RAG_MODEL)", models)
-    return BackendStatus(name, True, f"{model} at {where}", models)
+    return BackendStatus(name, True, f"{model} at {where}", models, model)
 
 
 def _list_models(url: str, backend, parse) -> list[str] | str:

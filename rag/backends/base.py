@@ -111,28 +111,33 @@ class Backend:
                 raise MissingDependencyError(f"The {self.name} backend needs the {module} package: {pip}")
 
     # generation
-    def complete(self, messages: Messages) -> str:
-        """The whole reply to ``messages``, within the deadline."""
+    def deadline(self) -> float:
+        """A deadline (``time.monotonic()`` value) ``timeout`` seconds from now: pass it to every call of one
+        answer (condense, rewrite, generate) so the answer as a whole keeps it."""
+        return time.monotonic() + self.timeout
+
+    def complete(self, messages: Messages, deadline: float | None = None) -> str:
+        """The whole reply to ``messages``, within ``timeout`` seconds (and ``deadline``, when given)."""
         self.warm_up()
-        text = "".join(self._run(messages, streaming=False))
+        text = "".join(self._run(messages, streaming=False, deadline=deadline))
         if not text.strip():
             raise self._empty()
         return text
 
-    def stream(self, messages: Messages) -> Iterator[str]:
+    def stream(self, messages: Messages, deadline: float | None = None) -> Iterator[str]:
         """The reply in pieces as they arrive, all within the deadline. Failures before the first piece
         are retried like ``complete``."""
         self.warm_up()
         produced = False
-        for piece in self._run(messages, streaming=True):
+        for piece in self._run(messages, streaming=True, deadline=deadline):
             produced = True
             yield piece
         if not produced:
             raise self._empty()
 
-    def _run(self, messages: Messages, streaming: bool) -> Iterator[str]:
+    def _run(self, messages: Messages, streaming: bool, deadline: float | None = None) -> Iterator[str]:
         """The reply's pieces from a worker thread, waited for no longer than the deadline."""
-        call = Call(deadline=time.monotonic() + self.timeout)
+        call = Call(deadline=min(self.deadline(), deadline if deadline is not None else float("inf")))
         out: queue.Queue = queue.Queue()
 
         def work() -> None:
