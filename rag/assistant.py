@@ -191,17 +191,18 @@ class Assistant:
         self.warm_up()
         llm = self.backend(name).warm_up()  # a missing package or model raises here: that is setup, not failure
         r = self._view()
+        deadline = llm.deadline()  # one deadline for the whole turn: condense, rewrite and answer together
         timings: dict[str, float] = {}
         passages: list[Passage] = []
         raw = ""
         standalone = q
         try:
             t = time.perf_counter()
-            standalone = condense(llm, q, history)
+            standalone = condense(llm, q, history, deadline)
             timings["condense_ms"] = (time.perf_counter() - t) * 1000
             t = time.perf_counter()
             extra: tuple[str, ...] = ()
-            if self.settings.rewrite_query and (german := german_rewrite(llm, standalone)):
+            if self.settings.rewrite_query and (german := german_rewrite(llm, standalone, deadline)):
                 extra += (german,)
             timings["rewrite_ms"] = (time.perf_counter() - t) * 1000
             if (guess := _with_last_turn(q, history)) and standalone == q:
@@ -210,7 +211,8 @@ class Assistant:
             passages = r.retrieve(r.analyse(standalone), k, tuple(r.analyse(e) for e in extra), sources=sources)
             timings["retrieve_ms"] = (time.perf_counter() - t) * 1000
             t = time.perf_counter()
-            for piece in generate(llm, standalone, passages, language_from=q, streaming=streaming):
+            for piece in generate(llm, standalone, passages, language_from=q, streaming=streaming,
+                                  deadline=deadline):
                 raw += piece
                 if streaming:
                     yield piece

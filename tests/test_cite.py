@@ -132,7 +132,7 @@ def test_wire_copy_is_named(tmp_path):
     shared = "The harbour authority said the new ferry line to the northern islands will open in the spring"
     (corpus / "first.txt").write_text("Ferry line announced\n\n" + shared + ".\n\nTickets will cost twelve euros.\n",
                                       encoding="utf-8")
-    (corpus / "second.txt").write_text("Islands get a ferry\n\n" + shared + ", a spokesman said on Monday.\n\n"
+    (corpus / "second.txt").write_text("Islands get a ferry\n\n" + shared + " on Monday.\n\n"
                                        "Local hotels expect more visitors.\n", encoding="utf-8")
     (corpus / "other.txt").write_text("Council budget\n\nThe city council approved a budget for new bicycle lanes "
                                       "along the river.\n", encoding="utf-8")

@@ -392,23 +392,23 @@ def test_backend_menu_lists_only_backends_that_answer(settings):
 
 def test_failed_llm_answer_offers_the_quotes_answer(settings):
     from rag import Assistant
-    from ui.app import Slots, _turn
+    from ui.app import _turn
 
     down = f"http://127.0.0.1:{free_port()}/v1"
     a = Assistant(settings.replace(backend="openai", base_url=down, model="m", retries=0, timeout=5))
-    *_, last = _turn(a, a.settings, Slots(), BOMBERS, [], [], [], "openai", 5, [])
+    *_, last = _turn(a, a.settings, BOMBERS, [], [], [], "openai", 5, [])
     box, chat, history, sections, panel, saved, failed, quotes, send, stop, tabs = last
     assert failed == BOMBERS and quotes["visible"] is True and stop["visible"] is False
     assert "answer failed" in panel and "000_c3f8bdba9f1897a0.txt" in panel  # the passages are shown
-    *_, last = _turn(a, a.settings, Slots(), failed, chat, history, sections, "extractive", 5, [])
+    *_, last = _turn(a, a.settings, failed, chat, history, sections, "extractive", 5, [])
     assert last[6] == "" and last[7]["visible"] is False and 'href="#src-2-1"' in last[1][-1]["content"]
 
 
 def test_turn_affordances(assistant, settings):
-    from ui.app import EMPTY_SAVE, Slots, _cleared, _restored, _stopped, _turn, answer_text
+    from ui.app import EMPTY_SAVE, _cleared, _restored, _stopped, _turn, answer_text
 
-    assert list(_turn(assistant, settings, Slots(), "   ", [], [], [], "extractive", 5, [])) == [(gr_skip(),) * 11]
-    *_, last = _turn(assistant, settings, Slots(), BOMBERS, [], [], [], "extractive", 5, [])
+    assert list(_turn(assistant, settings, "   ", [], [], [], "extractive", 5, [])) == [(gr_skip(),) * 11]
+    *_, last = _turn(assistant, settings, BOMBERS, [], [], [], "extractive", 5, [])
     _, chat, history, sections, panel, saved, *_ = last
     # what the browser keeps restores the same conversation
     assert _restored(saved) == (chat, history, sections, panel)
@@ -444,8 +444,8 @@ def test_extractive_answers_never_wait_behind_llm_calls(assistant, settings):
     s = settings.replace(base_url=server.url, model="gated", retries=0, timeout=120, rewrite_query=False,
                          port=free_port())
     demo = launch(Assistant(s), s, prevent_thread_lock=True, quiet=True)
-    jobs = [Client(demo.local_url, verbose=False).submit(BOMBERS, 5, "openai", api_name="/ask")
-            for _ in range(LLM_SLOTS + 2)]
+    llm = Client(demo.local_url, verbose=False)
+    jobs = [llm.submit(BOMBERS, 5, "openai", api_name="/ask") for _ in range(LLM_SLOTS + 12)]  # many wait
     try:
         assert server.wait_for(LLM_SLOTS), "the LLM calls never reached the server"
         extractive = Client(demo.local_url, verbose=False).submit(BOMBERS, 5, "extractive", api_name="/ask")
@@ -458,7 +458,7 @@ def test_extractive_answers_never_wait_behind_llm_calls(assistant, settings):
             j.result(timeout=300)
         demo.close()
         server.stop()
-    assert server.arrived == LLM_SLOTS + 2
+    assert server.arrived == LLM_SLOTS + 12
 
 
 def test_uploads_are_refused_cross_origin_and_oversized(app_url):

@@ -12,17 +12,18 @@ slows down repeated failed logins.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import logging
 import os
 import sys
-import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no phoning home, set before gradio loads
 
+import anyio  # noqa: E402
 import gradio as gr  # noqa: E402
 from gradio.data_classes import FileData  # noqa: E402
 
@@ -48,7 +49,6 @@ EXAMPLES = (
 )
 LLM_SLOTS = 4  # LLM answers generated at once (chat and API together); more wait for a slot
 EXTRACTIVE_SLOTS = 4  # extractive answers at once: their own slots, so they never wait behind LLM calls
-TURN_EVENTS = LLM_SLOTS + EXTRACTIVE_SLOTS + 8  # Gradio workers for answering events; the slots do the limiting
 MAX_TOP_K = 20
 ARTICLES_SHOWN = 500  # rows in the articles table; the scope menu (searchable) holds them all
 EMPTY_SAVE = {"chat": [], "history": [], "sections": [], "export": ""}
@@ -56,17 +56,33 @@ SAVED_SECTIONS = 12  # turns whose sources the browser keeps (each holds its art
 
 
 class Slots:
-    """Separate limits for extractive and LLM turns. A Gradio event's concurrency_id is fixed when it is
-    declared, but the backend is chosen per question, so each turn takes its kind's slot here."""
+    """Separate limits for extractive and LLM turns (chat and API together). A Gradio event's concurrency_id
+    is fixed when the event is declared, but the backend is chosen per question, so answering events have no
+    Gradio limit and each turn waits for its kind's slot here, asynchronously: a waiting turn holds no worker
+    thread, so any number of waiting LLM turns never delays an extractive one."""
 
     def __init__(self, llm: int = LLM_SLOTS, extractive: int = EXTRACTIVE_SLOTS) -> None:
-        self._llm, self._extractive = threading.BoundedSemaphore(llm), threading.BoundedSemaphore(extractive)
+        self.sizes = {"llm": llm, "extractive": extractive}
+        self._slots: dict[str, asyncio.Semaphore] = {}
 
-    @contextmanager
-    def take(self, backend: str):
-        slot = self._extractive if backend == "extractive" else self._llm
-        with slot:
-            yield
+    def take(self, backend: str) -> asyncio.Semaphore:
+        kind = "extractive" if backend == "extractive" else "llm"
+        if kind not in self._slots:  # made on first use, inside the server's event loop
+            self._slots[kind] = asyncio.Semaphore(self.sizes[kind])
+        return self._slots[kind]
+
+    async def run(self, backend: str, work, *args):
+        """``work(*args)`` in a worker thread once a slot is free."""
+        async with self.take(backend):
+            return await anyio.to_thread.run_sync(work, *args, abandon_on_cancel=True)
+
+    async def stream(self, backend: str, items: Iterator):
+        """The items of a blocking iterator, each fetched in a worker thread, while holding a slot."""
+        end = object()
+        async with self.take(backend):
+            # Stop cancels the turn at once; a call already running finishes in its thread, unread
+            while (item := await anyio.to_thread.run_sync(next, items, end, abandon_on_cancel=True)) is not end:
+                yield item
 
 
 def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
@@ -133,20 +149,24 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                         table = gr.HTML("", elem_id="rag-articles", padding=False)
 
         # answering
-        def turn(message, chat, history, done, name, k, chosen) -> Iterator:
-            yield from _turn(assistant, settings, slots, message, chat, history, done, name, k, chosen)
+        async def turn(message, chat, history, done, name, k, chosen):
+            steps = _turn(assistant, settings, message, chat, history, done, name, k, chosen)
+            async for step in slots.stream(name or settings.backend, steps):
+                yield step
 
         def example(text: str):
-            def run(chat, history, done, name, k, chosen) -> Iterator:
-                yield from turn(text, chat, history, done, name, k, chosen)
+            async def run(chat, history, done, name, k, chosen):
+                async for step in turn(text, chat, history, done, name, k, chosen):
+                    yield step
             return run
 
-        def quotes_turn(text, chat, history, done, k, chosen) -> Iterator:
-            yield from turn(text, chat, history, done, "extractive", k, chosen)
+        async def quotes_turn(text, chat, history, done, k, chosen):
+            async for step in turn(text, chat, history, done, "extractive", k, chosen):
+                yield step
 
         conversation = [chatbot, turns, sections]
         outputs = [question, *conversation, sources, saved, failed, quotes, send, stop, tabs]
-        answer_events = dict(api_visibility="private", concurrency_id="turn", concurrency_limit=TURN_EVENTS)
+        answer_events = dict(api_visibility="private", concurrency_limit=None)  # Slots limits them
         running = [gr.on([question.submit, send.click], turn, [question, *conversation, backend, top_k, scope],
                          outputs, **answer_events)]
         running += [b.click(example(text), [*conversation, backend, top_k, scope], outputs, **answer_events)
@@ -184,20 +204,25 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                   api_visibility="private", show_progress="hidden")
 
         # API
-        def ask(question: str, top_k: int = settings.top_k, backend: str = settings.backend,
-                sources: list[str] | None = None) -> tuple[str, dict]:
+        async def ask(question: str, top_k: int = settings.top_k, backend: str = settings.backend,
+                      sources: list[str] | None = None) -> tuple[str, dict]:
             """Answer one question from the articles (optionally only from the articles named in ``sources``,
             file names as in /articles): the answer text with [n] markers, and the whole answer (text,
             citations with file, title, date, quoted sentence and offsets, abstained, error) as JSON."""
             name = backend or settings.backend
-            with _api_errors(), slots.take(name):
-                a = _final(assistant.stream(question, [], top_k=_top_k(top_k), backend=name, **_scope(sources)))
+            with _api_errors():
+                k = _top_k(top_k)
+                a = await slots.run(name, lambda: _final(assistant.stream(question, [], top_k=k, backend=name,
+                                                                          **_scope(sources))))
             return a.text, render.answer_json(a)
 
-        def retrieve(question: str, top_k: int = settings.top_k, sources: list[str] | None = None) -> list[dict]:
+        async def retrieve(question: str, top_k: int = settings.top_k,
+                           sources: list[str] | None = None) -> list[dict]:
             """The passages retrieved for a question, best first, without generating an answer."""
-            with _api_errors(), slots.take("extractive"):
-                passages = assistant.retrieve(question, top_k=_top_k(top_k), **_scope(sources))
+            with _api_errors():
+                k = _top_k(top_k)
+                passages = await slots.run("extractive", lambda: assistant.retrieve(question, top_k=k,
+                                                                                    **_scope(sources)))
             return [{"rank": p.rank, "score": p.score, "source": p.chunk.source, "title": p.chunk.title,
                      "date": p.chunk.date, "start": p.chunk.start, "end": p.chunk.end, "text": p.chunk.text,
                      "chunk_id": p.chunk.id} for p in passages]
@@ -217,16 +242,16 @@ def build_app(assistant: Assistant, settings: Settings) -> gr.Blocks:
                 added = sorted({a.source for a in assistant.articles()} - before)
             return {"added": added, "message": message}
 
-        gr.api(ask, api_name="ask", concurrency_id="turn", concurrency_limit=TURN_EVENTS)
-        gr.api(retrieve, api_name="retrieve", concurrency_id="turn", concurrency_limit=TURN_EVENTS)
+        gr.api(ask, api_name="ask", concurrency_limit=None)  # Slots limits them
+        gr.api(retrieve, api_name="retrieve", concurrency_limit=None)
         gr.api(articles, api_name="articles")
         gr.api(upload_articles, api_name="upload_articles", concurrency_id="index", concurrency_limit=1)
     return demo
 
 
 # chat turns
-def _turn(assistant: Assistant, settings: Settings, slots: Slots, message: str, chat: list, history: list,
-          done: list, name: str | None, k: float, chosen: list | None) -> Iterator:
+def _turn(assistant: Assistant, settings: Settings, message: str, chat: list, history: list, done: list,
+          name: str | None, k: float, chosen: list | None) -> Iterator:
     """One chat turn for the page: the outputs (textbox, chat, history, sections, sources, saved, failed,
     quotes button, Ask, Stop, tabs) after each step. An empty question does nothing."""
     if not (message or "").strip():
@@ -235,11 +260,10 @@ def _turn(assistant: Assistant, settings: Settings, slots: Slots, message: str, 
     name = name or settings.backend
     showing = (gr.update(visible=False), gr.update(visible=True))  # Ask hidden, Stop shown while answering
     last = None
-    with slots.take(name):
-        for box, chat, history, done, panel, answer in _respond(assistant, settings, message, chat, history, done,
-                                                                  name, k, chosen):
-            last = (chat, history, done, answer)
-            yield box, chat, history, done, panel, gr.skip(), gr.skip(), gr.skip(), *showing, gr.skip()
+    for box, chat, history, done, panel, answer in _respond(assistant, settings, message, chat, history, done,
+                                                              name, k, chosen):
+        last = (chat, history, done, answer)
+        yield box, chat, history, done, panel, gr.skip(), gr.skip(), gr.skip(), *showing, gr.skip()
     chat, history, done, answer = last
     export = answer_text(answer) if answer is not None and not answer.error else ""
     failed = message if answer is not None and answer.error and name != "extractive" else ""
