@@ -180,11 +180,8 @@ def serve(job: dict) -> dict:
     bot = _assistant(job)
     bot.ask(job["first"])
     out = {"startup": time.time() - job["spawned"], "startup_cpu": _now()[1]}
-    out["answer"] = _times(bot.ask, job["answer"])
-    out["retrieve"] = _times(bot.retrieve, job["retrieve"])
-    out.update(_memory())
     # a copy of the embedder is another key to its query cache: every floor embedding is computed
-    return {**out, **_floor_queries(job, lambda: copy.copy(bot.embedder).embed_query, bot.settings.top_k)}
+    return {**out, **_warm(job, bot.ask, bot.retrieve, lambda: copy.copy(bot.embedder).embed_query, bot.settings.top_k)}
 
 
 def qs_serve(job: dict) -> dict:
@@ -202,27 +199,42 @@ def qs_serve(job: dict) -> dict:
     retriever = index.as_retriever(similarity_top_k=job["top_k"])
     engine.query(job["first"])
     out = {"startup": time.time() - job["spawned"], "startup_cpu": _now()[1]}
-    out["answer"] = _times(engine.query, job["answer"])
-    out["retrieve"] = _times(retriever.retrieve, job["retrieve"])
-    out.update(_memory())
-    return {**out, **_floor_queries(job, lambda: embed.get_query_embedding, job["top_k"])}
+    return {**out, **_warm(job, engine.query, retriever.retrieve, lambda: embed.get_query_embedding, job["top_k"])}
 
 
-def _floor_queries(job: dict, embedder, top_k: int) -> dict:
-    """Per question: one query embedding, then a Chroma top-k over the floor's collection of the same chunks."""
+def _warm(job: dict, answer, retrieve, query_embedder, top_k: int) -> dict:
+    """Warm latency (ms) of ``answer`` and ``retrieve``, each call followed by the floor on the same question
+    (one query embedding, then a Chroma top-k over the floor's collection of the same chunks), so both see the
+    same load on a shared machine; then warm and peak RSS. The floor's collection is not the system's: the
+    memory it adds, measured when it is opened, is taken off."""
     import chromadb
+    import psutil
 
+    process, peak_before = psutil.Process(), _peak()
+    before = process.memory_info().rss
     collection = chromadb.PersistentClient(path=job["floor_db"]).get_collection("floor")
-    embedded, total = [], []
-    for q in job["answer"] + job["retrieve"]:
-        embed = embedder()
-        start = time.perf_counter()
-        vector = embed(q)
-        middle = time.perf_counter()
-        collection.query(query_embeddings=[list(map(float, vector))], n_results=top_k)
-        embedded.append((middle - start) * 1000)
-        total.append((time.perf_counter() - start) * 1000)
-    return {"embed": embedded, "floor": total}
+    _floor(collection, query_embedder(), job["first"], top_k)  # loads the floor's vectors
+    extra = max(process.memory_info().rss - before, 0)
+    out: dict = {"answer": [], "retrieve": [], "embed": [], "floor": []}
+    for kind, call in (("answer", answer), ("retrieve", retrieve)):
+        for q in job[kind]:
+            start = time.perf_counter()
+            call(q)
+            out[kind].append((time.perf_counter() - start) * 1000)
+            embedded, total = _floor(collection, query_embedder(), q, top_k)
+            out["embed"].append(embedded)
+            out["floor"].append(total)
+    return {**out, "warm_rss": process.memory_info().rss - extra, "peak_rss": max(peak_before, _peak() - extra),
+            "floor_rss": extra}
+
+
+def _floor(collection, embed, question: str, top_k: int) -> tuple[float, float]:
+    """Milliseconds for one query embedding, and for it plus a Chroma top-k."""
+    start = time.perf_counter()
+    vector = embed(question)
+    middle = time.perf_counter()
+    collection.query(query_embeddings=[list(map(float, vector))], n_results=top_k)
+    return (middle - start) * 1000, (time.perf_counter() - start) * 1000
 
 
 def _assistant(job: dict):
@@ -233,21 +245,6 @@ def _assistant(job: dict):
 
 def _model(job: dict) -> dict:
     return {"embedding_model": job["model"]} if job["model"] else {}
-
-
-def _times(call, questions: list[str]) -> list[float]:
-    times = []
-    for q in questions:
-        start = time.perf_counter()
-        call(q)
-        times.append((time.perf_counter() - start) * 1000)
-    return times
-
-
-def _memory() -> dict:
-    import psutil
-
-    return {"warm_rss": psutil.Process().memory_info().rss, "peak_rss": _peak()}
 
 
 def _now() -> tuple[float, float]:

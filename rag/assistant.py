@@ -65,8 +65,10 @@ class Assistant:
             return work(self._view())
         except RagError:
             raise
-        except Exception as exc:  # noqa: BLE001 - Chroma's NotFoundError and kin
-            if "does not exist" not in str(exc) and type(exc).__name__ != "NotFoundError":
+        except Exception as exc:  # noqa: BLE001 - only a collection dropped by a rebuild is retried
+            from chromadb.errors import NotFoundError
+
+            if not isinstance(exc, NotFoundError):
                 raise
             return work(self._view(force=True))
 
@@ -148,7 +150,10 @@ class Assistant:
                       weak=not ex.abstained and ex.confidence < WEAK_BELOW)
 
     def _sentences_of(self, source: str):
-        return self.article(source).sentences
+        try:
+            return self.article(source).sentences
+        except RagError:  # removed since it was retrieved: the quote stands without its antecedent
+            return ()
 
     def chat(self, message: str, history: list | None = None, top_k: int | None = None,
              backend: str | None = None, sources: list[str] | None = None) -> Answer:

@@ -84,8 +84,10 @@ class Catalog:
                    sentence_chunks=np.array([i for _, i in pairs], dtype=np.int32),
                    lexical=Lexical.build([c.text for c in chunks], [c.language for c in chunks]))
 
-    def save(self, folder: Path) -> None:
-        """Write the catalog to ``folder`` atomically: a reader sees the old folder, none, or the whole new one."""
+    def save(self, folder: Path, collection_id: object = "") -> None:
+        """Write the catalog to ``folder`` atomically: a reader sees the old folder, none, or the whole new one.
+        ``collection_id`` ties it to its Chroma collection: a reset server's new collection of the same name
+        does not reuse it."""
         folder.parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{folder.name}-", dir=folder.parent))
         try:
@@ -98,7 +100,8 @@ class Catalog:
             np.save(tmp / "sentence_chunks.npy", self.sentence_chunks)
             self.lexical.save(tmp / "lexical")
             sizes = {str(p.relative_to(tmp)): p.stat().st_size for p in sorted(tmp.rglob("*")) if p.is_file()}
-            (tmp / "complete.json").write_text(json.dumps({"format": FORMAT, "files": sizes}))
+            (tmp / "complete.json").write_text(json.dumps({"format": FORMAT, "files": sizes,
+                                                           "collection": str(collection_id)}))
             if folder.exists():
                 shutil.rmtree(folder)
             os.replace(tmp, folder)
@@ -106,11 +109,12 @@ class Catalog:
             shutil.rmtree(tmp, ignore_errors=True)
 
     @classmethod
-    def load(cls, folder: Path) -> Catalog | None:
-        """The catalog in ``folder``, or None when it is missing, half-written, truncated or of another format."""
+    def load(cls, folder: Path, collection_id: object = "") -> Catalog | None:
+        """The catalog in ``folder``, or None when it is missing, half-written, truncated, of another format or
+        of another collection."""
         try:
             done = json.loads((folder / "complete.json").read_text())
-            if done.get("format") != FORMAT or any((folder / name).stat().st_size != size
+            if done.get("format") != FORMAT or done.get("collection") != str(collection_id) or any((folder / name).stat().st_size != size
                                                    for name, size in done["files"].items()):
                 return None
             meta = json.loads((folder / "chunks.json").read_text())

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from .errors import RagError
+
 HEAD_SUFFIX = "-head"
 
 
@@ -19,10 +21,15 @@ class Head:
 
     def read(self) -> tuple[str, int]:
         """(chunk collection name, version); an index that never published one is its base collection, v0."""
+        from chromadb.errors import NotFoundError
+
         try:
             meta = self.client.get_collection(self.base + HEAD_SUFFIX, embedding_function=None).metadata or {}
-        except Exception:  # noqa: BLE001 - NotFoundError, or ValueError in older clients
+        except (NotFoundError, ValueError):  # ValueError: older clients
             return self.base, 0
+        except Exception as exc:  # noqa: BLE001 - a server gone away, a damaged file
+            raise RagError(f"Cannot read which index version is current ({str(exc)[:200]}): check that the Chroma "
+                           "server is up, or that the index folder is readable.") from None
         return str(meta.get("rag_current", self.base)), int(meta.get("rag_version", 0))
 
     def publish(self, name: str, version: int) -> None:

@@ -16,11 +16,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
+
 from .catalog import Catalog, prune_folders
 from .embed import Embedder
 from .errors import IndexBrokenError, IndexLockedError, IndexMissingError, RagError
 from .head import Head
-from .indexer import IndexReport, build_index, manifest_for, remove_sources
+from .indexer import IndexReport, build_index, collect_garbage, manifest_for, remove_sources
 from .lock import index_lock, server_lock
 from .settings import Settings
 from .store import SENTENCES_SUFFIX, Store, open_client
@@ -58,21 +60,23 @@ class Index:
         if snap is not None and not force and now - self._checked < CHECK_EVERY:
             return snap
         self._checked = now
-        if snap is not None and not force:
-            try:
-                if self._head(create=False).read()[:2] == (snap.name, snap.version):
-                    return snap
-            except RagError:
-                return snap  # the index folder went away under us: keep answering from what is loaded
-            if not self._loading.acquire(blocking=False):
-                return snap  # another thread is loading the new version; this question uses the old one
-        else:
-            self._loading.acquire()
+        if snap is None:
+            with self._loading:
+                if self._snapshot is None:  # another thread may have opened it meanwhile
+                    self._snapshot = self._open(build_missing, progress)
+                return self._snapshot
+        if not self._loading.acquire(blocking=force):
+            return snap  # another thread is loading a newer version; this question uses the loaded one
         try:
-            self._snapshot = self._open(build_missing, progress)
-            return self._snapshot
+            if self._snapshot is not snap:
+                return self._snapshot
+            if self._head(create=False).read() != (snap.name, snap.version):
+                self._snapshot = self._open(False, progress)  # only a first start builds a missing index
+        except RagError as exc:
+            log.warning("keeping index version %s v%s: %s", snap.name, snap.version, exc)
         finally:
             self._loading.release()
+        return self._snapshot
 
     def _open(self, build_missing: bool, progress: bool) -> Snapshot:
         try:
@@ -90,12 +94,13 @@ class Index:
         for s in (store, sentences):
             s.check_manifest(self.manifest())
         folder = self.catalog_root() / f"{name}-v{version}"
-        catalog = Catalog.load(folder)
+        catalog = Catalog.load(folder, store.collection.id)
         if catalog is None:  # first start on this machine, or a lost or truncated catalog: make it again
             catalog = Catalog.build(store.all_chunks())
             try:
-                catalog.save(folder)
-            except OSError:
+                if self._head(create=False).read() == (name, version):  # not mixed with a run that began meanwhile
+                    catalog.save(folder, store.collection.id)
+            except (OSError, RagError):
                 pass  # read-only or full disk: answer from memory
         return Snapshot(name, version, store, sentences, catalog)
 
@@ -108,7 +113,8 @@ class Index:
         if at is None:
             raise IndexMissingError(f"No article {source!r} in the index: `Assistant.articles()` lists them.")
         seen: dict[tuple[int, int], str] = {}
-        for c in snap.store.of_source(source):
+        ids = [snap.catalog.ids[int(p)] for p in np.flatnonzero(snap.catalog.article_of == at)]
+        for c in snap.store.get(ids):  # this version's chunks, not those of a run under way
             for (start, end), text in zip(c.sentences, c.sentence_texts):
                 seen.setdefault((start, end), text)
         return ArticleView(snap.catalog.articles[at], tuple((a, b, t) for (a, b), t in sorted(seen.items())))
@@ -123,21 +129,21 @@ class Index:
             self.embedder.warm_up()
             head = self._head(create=True)
             name, version = head.read()
-            target = name
-            if rebuild:
-                for old in head.generations():  # leftovers of failed rebuilds; the current one keeps answering
-                    if old != name:
-                        self._drop(old)
-                target = head.next_name()
+            target = head.next_name() if rebuild else name
             store, sentences = self._store(target, create=True), self._store(target + SENTENCES_SUFFIX, create=True)
             try:
-                report, catalog = build_index(paths or [s.corpus_dir], store, sentences, self.embedder, s.chunk_tokens,
-                                              s.chunk_overlap, progress, prune=(not paths) if prune is None else prune)
+                report, catalog, stale = build_index(paths or [s.corpus_dir], store, sentences, self.embedder,
+                                                     s.chunk_tokens, s.chunk_overlap, progress,
+                                                     prune=(not paths) if prune is None else prune)
             except BaseException:
                 if target != name:
                     self._drop(target)  # a failed rebuild leaves the old index answering
                 raise
-            self._publish(head, catalog, (name, version), target)
+            self._publish(head, catalog, (name, version), target, store)
+            collect_garbage(store, sentences, catalog, stale)  # readers of the old version are told to move on first
+            for old in head.generations():  # the current and the previous generation stay; readers may be switching
+                if old not in (target, name):
+                    self._drop(old)
             return report
 
     def remove(self, sources: list[str]) -> IndexReport:
@@ -145,14 +151,15 @@ class Index:
             head = self._head(create=True)
             name, version = head.read()
             store, sentences = self._store(name, create=False), self._store(name + SENTENCES_SUFFIX, create=False)
-            report, catalog = remove_sources(sources, store, sentences, self.manifest())
-            self._publish(head, catalog, (name, version), name)
+            report, catalog, stale = remove_sources(sources, store, sentences, self.manifest())
+            self._publish(head, catalog, (name, version), name, store)
+            collect_garbage(store, sentences, catalog, stale)
             return report
 
-    def _publish(self, head: Head, catalog: Catalog, old: tuple[str, int], target: str) -> None:
+    def _publish(self, head: Head, catalog: Catalog, old: tuple[str, int], target: str, store: Store) -> None:
         version = old[1] + 1
         try:
-            catalog.save(self.catalog_root() / f"{target}-v{version}")
+            catalog.save(self.catalog_root() / f"{target}-v{version}", store.collection.id)
         except OSError:
             pass  # readers build it from the store
         head.publish(target, version)

@@ -42,13 +42,15 @@ def manifest_for(embedder: Embedder, chunk_tokens: int, chunk_overlap: int) -> d
 
 
 def build_index(paths: list[str | Path], store: Store, sentences: Store, embedder: Embedder, chunk_tokens: int = 160,
-                chunk_overlap: int = 40, progress: bool = False, prune: bool = True) -> tuple[IndexReport, Catalog]:
+                chunk_overlap: int = 40, progress: bool = False,
+                prune: bool = True) -> tuple[IndexReport, Catalog, list[str]]:
     """Sync ``store`` (chunks) and ``sentences`` (their sentence vectors) with the articles under ``paths``;
     the caller holds the write lock. Returns the report and the catalog of the whole index after the run.
 
     A chunk is embedded with its article's title (context for a passage from the middle of an article), and
     each of its sentences on its own, once per distinct text: the best sentence helps find the chunk and picks
     the quote. Vectors are written a batch at a time as they are made, so a killed run keeps what it finished.
+    Stale chunks are returned, not deleted: the caller deletes them once the new version is published.
     With ``prune`` the index mirrors ``paths`` (articles no longer there are dropped); without it, only the
     articles found are added or replaced."""
     started = time.perf_counter()
@@ -94,40 +96,45 @@ def build_index(paths: list[str | Path], store: Store, sentences: Store, embedde
         store.upsert(batch, embedder.embed_passages([passage_text(c) for c in batch]))
         bar.update(len(batch))
     bar.close()
-    store.delete(stale)
-    catalog = finish(store, sentences, expected, say)
+    catalog = finish(store, sentences, expected, set(stale), say)
     return IndexReport(articles=len(articles), chunks=len(wanted), added=len(new), removed=len(stale),
                        unchanged=len(wanted) - len(new), embedded=len(new), sentences=len(to_embed), skipped=skipped,
-                       seconds=time.perf_counter() - started), catalog
+                       seconds=time.perf_counter() - started), catalog, stale
 
 
 def remove_sources(sources: list[str], store: Store, sentences: Store, manifest: dict,
-                   progress: bool = False) -> tuple[IndexReport, Catalog]:
-    """Drop the chunks of the articles ``sources`` (file names); the caller holds the write lock."""
+                   progress: bool = False) -> tuple[IndexReport, Catalog, list[str]]:
+    """Catalogue the index without the articles ``sources`` (file names); the caller holds the write lock,
+    publishes the catalog, then deletes the returned chunk ids (``collect_garbage``)."""
     started = time.perf_counter()
+    for s in (store, sentences):
+        s.check_manifest(manifest)
     by_source = store.ids_by_source()
     unknown = [s for s in sources if s not in by_source]
     if unknown:
-        raise CorpusError(f"Not in the index: {', '.join(unknown)}. `rag index` lists what it indexed; "
-                          "nothing was removed.")
+        raise CorpusError(f"Not in the index: {', '.join(unknown)}. Nothing was removed; `Assistant.articles()` "
+                          "or the chat's Articles tab lists the indexed articles.")
     stale = sorted(cid for s in sources for cid in by_source[s])
-    for s in (store, sentences):
-        s.write_manifest({**manifest, "complete": False})
-    store.delete(stale)
-    catalog = finish(store, sentences, manifest, _say(progress))
+    catalog = finish(store, sentences, manifest, set(stale), _say(progress))
     return IndexReport(articles=len(by_source) - len(sources), chunks=len(catalog), added=0, removed=len(stale),
-                       unchanged=len(catalog), embedded=0, seconds=time.perf_counter() - started), catalog
+                       unchanged=len(catalog), embedded=0, seconds=time.perf_counter() - started), catalog, stale
 
 
-def finish(store: Store, sentences: Store, manifest: dict, say=lambda _: None) -> Catalog:
-    """Catalogue every chunk, drop sentence vectors no chunk holds any more, and mark the index complete."""
+def finish(store: Store, sentences: Store, manifest: dict, stale: set[str], say=lambda _: None) -> Catalog:
+    """Catalogue every chunk but the ``stale`` ones and mark the index complete. The stale chunks stay in the
+    store until the catalog is published, so readers of the previous version still find them."""
     say("Cataloguing the index (lexical index, articles, sentences)")
-    catalog = Catalog.build(store.all_chunks())
-    orphans = [sid for sid in sentences.ids() if not catalog.has_sentence(sid)]
-    sentences.delete(orphans)
+    catalog = Catalog.build(c for c in store.all_chunks() if c.id not in stale)
     for s in (store, sentences):
         s.write_manifest({**manifest, "complete": True})
     return catalog
+
+
+def collect_garbage(store: Store, sentences: Store, catalog: Catalog, stale: list[str]) -> None:
+    """After publishing: delete the stale chunks, and the sentence vectors no catalogued chunk holds."""
+    store.delete(stale)
+    if stale:
+        sentences.delete([sid for sid in sentences.ids() if not catalog.has_sentence(sid)])
 
 
 def passage_text(chunk: Chunk) -> str:

@@ -1,11 +1,11 @@
 """The answer's lead: a short line before the quotes with the names, numbers or dates they hold.
 
 ``lead(question, quotes)`` looks for answer-like spans in the quoted sentences by general signals:
-tokens with digits (numbers, years, model names such as ``Su-35``), dates and weekdays (their names from the
+tokens with digits (numbers, years, model names such as ``A-320``), dates and weekdays (their names from the
 profiles), capitalised words that do not open the sentence, and runs of them joined by a comma or one short
 lower-case word (``1870 bis 1939``, ``Pedro Menéndez de Avilés``). Where a language capitalises every noun
 (its profile's ``nouns_capitalised``; measured on the passage for a language without a profile), a
-capitalised word alone says little, so only runs of capitalised words, mixed case (``WSE``, ``Tu-95MS``) and
+capitalised word alone says little, so only runs of capitalised words, mixed case (``WSE``, ``MiG-29SMT``) and
 digits count as names there. The question's own words (``how many``, ``who``: the profile's ``ask_number``
 and ``ask_name``) favour numbers or names.
 Words the question already holds, in its own or another language's spelling (``Warsaw``/``Warschau``),
@@ -99,7 +99,7 @@ def _kind(token: str, initial: bool, nouns_capitalised: bool) -> tuple[str, floa
     if inner and len(word) >= 2 and (word.isupper() or re.search(r"[a-z][A-Z]", word)):
         return "name", 2.0  # WSE, McCartney, iPhone-like mixed case
     if initial:
-        return "name", 0.0  # may still join a run ("Sergej Schoigu said ...")
+        return "name", 0.0  # may still join a run ("Angela Merkel said ...")
     return "name", 0.4 if nouns_capitalised else 1.5
 
 
@@ -116,7 +116,7 @@ def _spans(sentence: str, asked: set[str], nouns_capitalised: bool) -> list[tupl
         elif k is not None and _asked(word, asked):
             k = (k[0], -1.0)  # the question's own word: only inside a name ("Fort Caroline" for "which fort")
         marks.append(k)
-    strong = 2.0 if nouns_capitalised else 1.0  # joins across a short word ("1870 bis 1939", "Tu-95MS und TU-22M3")
+    strong = 2.0 if nouns_capitalised else 1.0  # joins across a short word ("1870 bis 1939", "A-320 und B-737")
     runs: list[list[int]] = []
     for i, k in enumerate(marks):
         if k is None:
@@ -148,7 +148,7 @@ def _spans(sentence: str, asked: set[str], nouns_capitalised: bool) -> list[tupl
         strengths = sorted((max(s, 0.0) for _, s in kinds), reverse=True)
         score = strengths[0] + 0.3 * sum(1 for s in strengths[1:] if s >= 1.0)
         caps = sum(1 for i in run if tokens[i].group(0)[0].isupper())
-        if caps >= 2 and sum(1 for k, _ in kinds if k == "name") >= 2:  # "Sergej Schoigu", "Sächsischer Garten"
+        if caps >= 2 and sum(1 for k, _ in kinds if k == "name") >= 2:  # "Angela Merkel", "Sächsischer Garten"
             score += 1.4 if nouns_capitalised else 0.5
         score = min(score, 4.0)
         if score <= 0:

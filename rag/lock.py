@@ -13,6 +13,7 @@ import socket
 import sys
 import threading
 import time
+import uuid
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -25,8 +26,9 @@ STALE_AFTER = 120.0  # seconds without a heartbeat after which a server lock is 
 
 
 def _holder_info(purpose: str) -> dict:
-    return {"pid": os.getpid(), "host": socket.gethostname(), "purpose": purpose,
-            "since": time.strftime("%H:%M:%S"), "command": " ".join(sys.argv[:3]), "beat": time.time()}
+    command = " ".join([os.path.basename(sys.argv[0]), *sys.argv[1:2]])  # no flags: they may hold a password
+    return {"pid": os.getpid(), "host": socket.gethostname(), "purpose": purpose, "since": time.strftime("%H:%M:%S"),
+            "command": command, "beat": time.time(), "token": uuid.uuid4().hex}
 
 
 def _describe(info: dict) -> str:
@@ -64,26 +66,32 @@ def server_lock(client, base: str, purpose: str = "rag index", beat: float = 15.
     """The write lock of an index on a Chroma server: a collection whose creation only one writer wins."""
     name = base + LOCK_SUFFIX
     info = _holder_info(purpose)
+    record = None
     for _ in range(2):
         try:
-            record = client.create_collection(name, metadata={k: v for k, v in info.items()}, embedding_function=None)
-            break
+            record = client.create_collection(name, metadata=dict(info), embedding_function=None)
         except Exception:  # noqa: BLE001 - the collection exists: somebody holds (or held) the lock
             held = _server_holder(client, name)
             if held is not None and not _stale(held):
                 raise IndexLockedError(f"The index {base!r} on the Chroma server is being written by {_describe(held)}. "
                                        "Wait for it to finish (or stop that process), then run this again.") from None
-            _delete(client, name)
-    else:
-        raise IndexLockedError(f"Could not take the write lock of {base!r} on the Chroma server: try again.")
+            if held is not None:
+                _delete(client, name, held.get("token"))
+            continue
+        if (_server_holder(client, name) or {}).get("token") == info["token"]:  # won a race for a stale lock?
+            break
+        record = None
+    if record is None:
+        raise IndexLockedError(f"Could not take the write lock of {base!r} on the Chroma server: another writer "
+                               "just took it. Try again when it has finished.")
     stop = threading.Event()
 
     def heartbeat() -> None:
         while not stop.wait(beat):
             try:
                 record.modify(metadata={**info, "beat": time.time()})
-            except Exception:  # noqa: BLE001 - the server went away; the writer's own calls will say so
-                return
+            except Exception:  # noqa: BLE001 - a passing network fault: beat again next time
+                continue
 
     thread = threading.Thread(target=heartbeat, daemon=True)
     thread.start()
@@ -91,7 +99,7 @@ def server_lock(client, base: str, purpose: str = "rag index", beat: float = 15.
         yield
     finally:
         stop.set()
-        _delete(client, name)
+        _delete(client, name, info["token"])
 
 
 def _server_holder(client, name: str) -> dict | None:
@@ -114,7 +122,11 @@ def _stale(info: dict) -> bool:
     return False
 
 
-def _delete(client, name: str) -> None:
+def _delete(client, name: str, token: str | None) -> None:
+    """Delete the lock record if it is still the one holding ``token`` (never another writer's)."""
+    held = _server_holder(client, name)
+    if held is None or held.get("token") != token:
+        return
     try:
         client.delete_collection(name)
     except Exception:  # noqa: BLE001 - already gone

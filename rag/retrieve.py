@@ -33,8 +33,9 @@ class Query:
 
 
 class Retriever:
-    """Searches one index version. Per question it touches only the nearest chunks and sentences (Chroma's
-    HNSW), BM25's postings of the question's words, and the ``depth`` best of each: never every chunk."""
+    """Searches one index version. Per question it reads only the nearest chunks and sentences (Chroma's HNSW)
+    and BM25's postings of the question's words; fusion is numpy over one number per chunk, and only the
+    ``top_k`` winners are fetched from the store."""
 
     def __init__(self, catalog: Catalog, store: Store, sentences: Store, embedder: Embedder,
                  lexical_weight: float = 0.3, depth: int = 100) -> None:
@@ -42,6 +43,7 @@ class Retriever:
         self.lexical = catalog.lexical
         self.lexical_weight, self.depth = lexical_weight, depth
         self._vectors: dict[str, np.ndarray] = {}
+        self._masks: dict[str, np.ndarray] = {}
 
     def analyse(self, question: str, language: str | None = None) -> Query:
         lang = detect(question) if language is None else language
@@ -63,47 +65,45 @@ class Retriever:
                 return []
             allowed = np.isin(cat.article_of, wanted)
         where = {"source": {"$in": list(sources)}} if sources is not None else None
-        found = [self._scores(q, allowed, where) for q in (query, *extra)]
-        pool = np.array(sorted(set().union(*(set(chunk) | set(sent) | set(lex_top) for chunk, sent, _, lex_top in found))))
-        if allowed is not None:
-            pool = pool[allowed[pool]]
-        if not len(pool):
-            return []
-        fused = np.zeros(len(pool))
-        dense_best, lex_best = np.full(len(pool), -np.inf), np.zeros(len(pool))
-        for q, (chunk, sent, lex, _) in zip((query, *extra), found):
-            dense = _fill(pool, chunk) + _fill(pool, sent)
-            lx = lex[pool]
+        n = len(cat)
+        fused = np.zeros(n)
+        dense_best, lex_best = np.full(n, -np.inf), np.zeros(n)
+        for q in (query, *extra):
+            chunk, sent, lex = self._scores(q, where)
+            dense = _spread(n, chunk) + _spread(n, sent)
             # words meet words of their own language: across languages BM25 matches mostly by chance
-            fused += _z(dense) + self.lexical_weight * _z(lx) * (cat.languages[pool] == q.language)
-            dense_best, lex_best = np.maximum(dense_best, dense), np.maximum(lex_best, lx)
-        dense_rank, lex_rank = _ranks(dense_best), _ranks(lex_best)
-        order = np.argsort(-fused, kind="stable")[:top_k + 5]  # a few spare: a chunk may be gone since the catalog
-        chunks = {c.id: c for c in self.store.get([cat.ids[pool[i]] for i in order])}
+            fused += _z(dense) + self.lexical_weight * _z(lex) * self._language(q.language)
+            dense_best, lex_best = np.maximum(dense_best, dense), np.maximum(lex_best, lex)
+        if allowed is not None:
+            fused = np.where(allowed, fused, -np.inf)
+        want = min(top_k + 5, n)  # a few spare: a chunk may be gone since the catalog was made
+        top = np.argpartition(-fused, want - 1)[:want]
+        order = [int(i) for i in top[np.lexsort((top, -fused[top]))] if np.isfinite(fused[i])]
+        chunks = {c.id: c for c in self.store.get([cat.ids[i] for i in order])}
         out = []
         for i in order:
-            c = chunks.get(cat.ids[pool[i]])
+            c = chunks.get(cat.ids[i])
             if c is not None and len(out) < top_k:
-                out.append(Passage(c, float(fused[i]), len(out) + 1, int(dense_rank[i]), int(lex_rank[i])))
+                out.append(Passage(c, float(fused[i]), len(out) + 1, _rank(dense_best, i), _rank(lex_best, i)))
         return out
 
-    def _scores(self, q: Query, allowed: np.ndarray | None, where: dict | None):
-        """Per position: best chunk similarity and best sentence similarity (dicts of the nearest only), the
-        BM25 scores, and the BM25 leaders in the question's language."""
+    def _language(self, code: str) -> np.ndarray:
+        if code not in self._masks:
+            self._masks[code] = self.catalog.languages == code
+        return self._masks[code]
+
+    def _scores(self, q: Query, where: dict | None):
+        """The nearest chunks' and sentences' similarities by chunk position (Chroma's HNSW: only the nearest
+        are touched), and BM25 over the postings of the question's words."""
         cat = self.catalog
         chunk = {p: sim for cid, sim in self.store.query(q.vector, self.depth, where)
                  if (p := cat.position.get(cid)) is not None}
         sent: dict[int, float] = {}
         for sid, sim in self.sentences.query(q.vector, 3 * self.depth):
             for p in cat.holders(sid):
-                if sim > sent.get(int(p), -np.inf) and (allowed is None or allowed[p]):
+                if sim > sent.get(int(p), -np.inf):
                     sent[int(p)] = sim
-        lex = self.lexical.scores(q.terms)
-        if allowed is not None:
-            lex = lex * allowed
-        mine = np.where((cat.languages == q.language) & (lex > 0))[0]
-        lex_top = mine[np.argsort(-lex[mine], kind="stable")[:self.depth]] if len(mine) > self.depth else mine
-        return chunk, sent, lex, [int(p) for p in lex_top]
+        return chunk, sent, self.lexical.scores(q.terms)
 
     def similarities(self, vector: np.ndarray, sentences: list[str]) -> np.ndarray:
         """Cosine similarity of each sentence to ``vector``, from the stored sentence vectors."""
@@ -127,10 +127,12 @@ class Retriever:
         return self._vectors[sid]
 
 
-def _fill(pool: np.ndarray, best: dict[int, float]) -> np.ndarray:
-    """The value of each pooled position; positions not among the nearest get the lowest value seen."""
-    low = min(best.values()) if best else 0.0
-    return np.array([best.get(int(p), low) for p in pool], dtype=float)
+def _spread(n: int, best: dict[int, float]) -> np.ndarray:
+    """An array of the value given per position; positions not given get the lowest value given."""
+    out = np.full(n, min(best.values()) if best else 0.0)
+    if best:
+        out[list(best)] = list(best.values())
+    return out
 
 
 def _z(x: np.ndarray) -> np.ndarray:
@@ -138,7 +140,6 @@ def _z(x: np.ndarray) -> np.ndarray:
     return (x - x.mean()) / sd if sd > 1e-9 else np.zeros_like(x, dtype=float)
 
 
-def _ranks(x: np.ndarray) -> np.ndarray:
-    r = np.empty(len(x), dtype=int)
-    r[np.argsort(-x, kind="stable")] = np.arange(1, len(x) + 1)
-    return r
+def _rank(x: np.ndarray, i: int) -> int:
+    """1 + how many score higher (ties keep index order, as a stable sort would)."""
+    return int((x > x[i]).sum() + (x[:i] == x[i]).sum()) + 1

@@ -52,7 +52,10 @@ def open_client(index_dir: str | Path = "index", host: str = "", port: int = 800
     except OSError as exc:
         raise RagError(f"Cannot open the index at {path}/ ({exc.strerror or exc}): check the folder's permissions "
                        "and free disk space.") from None
-    except Exception as exc:  # noqa: BLE001 - sqlite and Rust errors for a damaged file come in many types
+    except Exception as exc:  # noqa: BLE001 - sqlite and Rust errors come in many types
+        if not any(w in str(exc).lower() for w in ("malformed", "not a database", "corrupt", "no such table")):
+            raise RagError(f"Cannot open the index at {path}/ ({str(exc)[:200]}): if another program is using it, "
+                           "wait for it and try again.") from None
         raise IndexBrokenError(f"The index at {path}/ is damaged ({str(exc)[:200]}): run `rag index --rebuild` "
                                "(it moves the damaged folder aside and builds a new one).") from None
 

@@ -20,7 +20,7 @@ SAMPLE = QUESTIONS[::8]  # English and German, about the seeds
 OFF_TOPIC = "How high is Mount Everest?"
 
 
-def check_contract(a, corpus_dir: Path, max_sentences: int = Settings.max_sentences) -> None:
+def check_contract(a, corpus_dir: Path, max_sentences: int = Settings.model_fields["max_sentences"].default) -> None:
     """What holds for every extractive answer."""
     assert a.backend == "extractive" and a.error is None and a.passages
     assert 0.0 <= a.confidence <= 1.0

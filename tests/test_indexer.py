@@ -290,10 +290,12 @@ def test_truncated_catalog_is_rebuilt(fresh):
     folder = next((Path(fresh.settings.index_dir) / "catalog" / fresh.settings.collection).iterdir())
     victim = max((p for p in folder.rglob("*") if p.is_file() and p.name != "complete.json"), key=lambda p: p.stat().st_size)
     victim.write_bytes(victim.read_bytes()[: victim.stat().st_size // 2])
-    assert Catalog.load(folder) is None
+    collection = _stores(a)[0].collection.id
+    assert Catalog.load(folder, collection) is None
     b = Assistant(fresh.settings).warm_up()
     assert [(p.chunk.id, round(p.score, 5)) for p in b.retrieve("Wo traf Kim Jong Un Wladimir Putin?")] == expected
-    assert Catalog.load(folder) is not None  # and saved again whole
+    assert Catalog.load(folder, collection) is not None  # and saved again whole
+    assert Catalog.load(folder, "another-collection") is None  # a reset server's namesake does not reuse it
 
 
 def test_remove_and_scope(fresh):
