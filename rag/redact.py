@@ -94,8 +94,24 @@ CLIENT_LOGGERS = ("httpx", "httpcore", "httpcore.http11", "httpcore.connection",
 
 
 def mask_logs(names: tuple[str, ...] = CLIENT_LOGGERS) -> None:
-    """Scrub every record the HTTP client libraries log (they log request URLs, query strings included)."""
+    """Scrub every record the HTTP client libraries log (they log request URLs, query strings included).
+    A logger's filter misses its children and clients rename their loggers between versions (``httpcore2``),
+    so every record is also scrubbed where it is made."""
+    global _factory_installed
     for name in names:
         logger = logging.getLogger(name)
         if _FILTER not in logger.filters:
             logger.addFilter(_FILTER)
+    if not _factory_installed:
+        make = logging.getLogRecordFactory()
+
+        def scrubbed(*args, **kwargs):
+            record = make(*args, **kwargs)
+            _FILTER.filter(record)
+            return record
+
+        logging.setLogRecordFactory(scrubbed)
+        _factory_installed = True
+
+
+_factory_installed = False

@@ -118,7 +118,8 @@ def _handler(server: LLMServer):
             if not self.path.startswith(("/v1/chat/completions", "/api/chat")):
                 return self._json(404, {"error": "not found"})
             ollama = self.path.startswith("/api/chat")
-            server.requests.append({"path": self.path, "body": body, "headers": dict(self.headers)})
+            server.requests.append({"path": self.path, "body": body,  # HTTP/2-era clients send lowercase names
+                                    "headers": {k.title(): v for k, v in self.headers.items()}})
             item = server.next_item()
             time.sleep(server.delay)
             if isinstance(item, Fault) and self._fault(item, ollama):
