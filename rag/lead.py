@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from difflib import SequenceMatcher
 from functools import lru_cache
 
-from .profiles import PROFILES, detect, profile
+from .profiles import detect, every_profile, profile
 
 _TOKEN = re.compile(r"\w(?:[\w'’.-]*\w)?(?:%|\.)?")
 _JOIN = re.compile(r"^(?:\s*[,;/&–-]?\s*|\s+[^\W\d_]{1,3}\s+|\s*,\s*[^\W\d_]{1,3}\s+)$")  # ", " "und" ", and "
@@ -91,7 +91,7 @@ def _kind(token: str, initial: bool, nouns_capitalised: bool) -> tuple[str, floa
     if any(ch.isdigit() for ch in word):
         letters = [ch for ch in word if ch.isalpha()]
         return ("name", 2.0) if letters and word[0].isalpha() else ("number", 2.0)
-    if word.casefold() in _months() or word.casefold() in _weekdays():
+    if word.casefold() in every_profile("months") or word.casefold() in every_profile("weekdays"):
         return "number", 1.5  # a date or a day: answers "when"
     if not word[0].isupper():
         return None
@@ -111,7 +111,7 @@ def _spans(sentence: str, asked: set[str], nouns_capitalised: bool) -> list[tupl
         word = m.group(0).rstrip(".")
         initial = i == 0 or bool(re.search(r"[.!?:]\s*[\"'„“«(]?\s*$", sentence[:m.start()]))
         k = _kind(m.group(0), initial, nouns_capitalised)
-        if k is not None and initial and word.casefold() in _stopwords():
+        if k is not None and initial and word.casefold() in every_profile("stopwords"):
             k = None
         elif k is not None and _asked(word, asked):
             k = (k[0], -1.0)  # the question's own word: only inside a name ("Fort Caroline" for "which fort")
@@ -160,7 +160,7 @@ def _spans(sentence: str, asked: set[str], nouns_capitalised: bool) -> list[tupl
             unit = tokens[last + 1]  # what the number counts: "110 mph", "14.000 Kostüme", "5 Fuß"
             word = unit.group(0).rstrip(".")
             noun = word[:1].isupper() and nouns_capitalised and len(word) <= 12
-            if sentence[end:unit.start()] == " " and word.casefold() not in _stopwords() and \
+            if sentence[end:unit.start()] == " " and word.casefold() not in every_profile("stopwords") and \
                     (noun or (word.islower() and len(word) <= 3)):
                 end = unit.start() + len(word)
         text = sentence[start:end]
@@ -175,17 +175,7 @@ def _joins(gap: str) -> bool:
     """Whether two strong tokens belong to one span across ``gap``: a comma, or a word that joins a list, a
     range or a name (a profile's ``joiners``: "und", "to", "de")."""
     words = re.findall(r"\w+", gap)
-    return bool(_JOIN.match(gap)) and "\n" not in gap and all(w in _joiners() for w in words)
-
-
-@lru_cache(maxsize=1)
-def _joiners() -> frozenset[str]:
-    return frozenset(w for p in PROFILES.values() for w in p.joiners)
-
-
-@lru_cache(maxsize=1)
-def _stopwords() -> frozenset[str]:
-    return frozenset(w for p in PROFILES.values() for w in p.stopwords)
+    return bool(_JOIN.match(gap)) and "\n" not in gap and all(w in every_profile("joiners") for w in words)
 
 
 # --- the question -----------------------------------------------------------------------------------
@@ -227,16 +217,6 @@ def _wanted_kind(question: str, language: str) -> str:
     if any(f" {w} " in q for w in p.ask_name):
         return "name"
     return ""
-
-
-@lru_cache(maxsize=1)
-def _weekdays() -> frozenset[str]:
-    return frozenset(d for p in PROFILES.values() for d in p.weekdays)
-
-
-@lru_cache(maxsize=1)
-def _months() -> frozenset[str]:
-    return frozenset(m for p in PROFILES.values() for m in p.months)
 
 
 def _cap_share(text: str) -> float:

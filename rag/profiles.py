@@ -154,6 +154,12 @@ def profile(code: str | None) -> Profile:
     return PROFILES.get(code or "", NEUTRAL)
 
 
+@lru_cache(maxsize=None)
+def every_profile(field: str) -> frozenset[str]:
+    """The words one field holds in any profile: for text whose language is not known yet."""
+    return frozenset(w for p in PROFILES.values() for w in getattr(p, field))
+
+
 def detect(text: str) -> str:
     """The language code of ``text`` (py3langid), or "" when the text is too short to tell. A short question
     spreads its probability over related languages ("What did the minister say?" may rank Indonesian just above English), so

@@ -108,23 +108,23 @@ class Retriever:
     def similarities(self, vector: np.ndarray, sentences: list[str]) -> np.ndarray:
         """Cosine similarity of each sentence to ``vector``, from the stored sentence vectors."""
         ids = [sentence_id(t) for t in sentences]
-        missing = [sid for sid in dict.fromkeys(ids) if sid not in self._vectors]
-        if missing:
-            if len(self._vectors) > 100_000:
-                self._vectors.clear()
-            self._vectors.update((k, np.asarray(v, dtype=np.float32)) for k, v in self.sentences.vectors(missing).items())
+        self._load(ids)
         dim = len(vector)
         return np.array([float(self._vectors.get(sid, np.zeros(dim)) @ vector) for sid in ids])
 
     def vector(self, sentence: str) -> np.ndarray | None:
         """The stored vector of one sentence (None when the index has none)."""
         sid = sentence_id(sentence)
-        if sid not in self._vectors:
-            got = self.sentences.vectors([sid])
-            if sid not in got:
-                return None
-            self._vectors[sid] = np.asarray(got[sid], dtype=np.float32)
-        return self._vectors[sid]
+        self._load([sid])
+        return self._vectors.get(sid)
+
+    def _load(self, ids: list[str]) -> None:
+        """Fetch the vectors of ``ids`` not cached yet (a bounded cache: cleared past 100,000)."""
+        missing = [sid for sid in dict.fromkeys(ids) if sid not in self._vectors]
+        if missing:
+            if len(self._vectors) > 100_000:
+                self._vectors.clear()
+            self._vectors.update((k, np.asarray(v, dtype=np.float32)) for k, v in self.sentences.vectors(missing).items())
 
 
 def _spread(n: int, best: dict[int, float]) -> np.ndarray:

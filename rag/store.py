@@ -150,11 +150,6 @@ class Store:
             found.update((cid, _chunk(cid, doc, meta)) for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"]))
         return [found[cid] for cid in ids if cid in found]
 
-    def of_source(self, source: str) -> list[Chunk]:
-        got = self.collection.get(where={"source": source}, include=["documents", "metadatas"])
-        return sorted((_chunk(cid, doc, meta) for cid, doc, meta in zip(got["ids"], got["documents"], got["metadatas"])),
-                      key=lambda c: c.start)
-
     def query(self, vector, n: int, where: dict | None = None) -> list[tuple[str, float]]:
         """(id, cosine similarity) of the ``n`` nearest records."""
         n = min(n, self.count())
