@@ -1,6 +1,6 @@
-"""The answer as the reader sees it (ui/render.py): the lead before the quotes, quotes labelled with their
-language and placed weekdays, the weak-match cue, unsupported LLM sentences marked, one source card per
-article with all its quotes, and the full article with the cited sentences highlighted."""
+"""The answer as the reader sees it (ui/render.py, ui/sources.py): the lead before the quotes, quotes
+labelled with their language and placed weekdays, the weak-match cue, unsupported LLM sentences marked, one
+source card per article with all its quotes, and the full article with the cited sentences highlighted."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ pytest.importorskip("gradio")
 
 from rag.profiles import profile  # noqa: E402
 from rag.types import Answer, ArticleInfo, ArticleView, Citation  # noqa: E402
-from ui import render  # noqa: E402
+from ui import render, sources  # noqa: E402
 from tests.llm_fixtures import *  # noqa: E402, F403 - the stand-in LLM server
 
 A_TEXT = "Der Gast kam am Dienstag an. Am Mittwoch traf er den Präsidenten. <b>Danach</b> reiste er ab."
@@ -43,7 +43,7 @@ def _article(source):
 
 def test_one_card_per_article_with_all_its_quotes():
     cites = [_cite(1, sentence=1), _cite(2, source="b.txt"), _cite(3, sentence=2)]
-    body = render.sources_section(_answer(cites), 4, {}).body
+    body = sources.sources_section(_answer(cites), 4, {}).body
     cards = re.findall(r'<article class="rag-card" id="art-4-\d" data-source="([^"]+)"', body)
     assert cards == ["a.txt", "b.txt"]  # in the order of their first marker, each once
     a_card = body[body.index('data-source="a.txt"'):body.index('data-source="b.txt"')]
@@ -52,14 +52,14 @@ def test_one_card_per_article_with_all_its_quotes():
 
 
 def test_the_card_shows_title_outlet_and_date_and_each_quote_its_date():
-    body = render.sources_section(_answer([_cite(1), _cite(2, sentence=2)]), 1, {}, _article).body
+    body = sources.sources_section(_answer([_cite(1), _cite(2, sentence=2)]), 1, {}, _article).body
     assert '<span class="rag-title">Der Besuch</span>' in body  # the article's title, not a sentence
     assert re.search(r'class="rag-meta">Die Zeitung · 2023-09-14 · <span class="rag-file">a.txt</span>', body)
     assert body.count('<p class="rag-hl-meta">2023-09-14') == 2  # the date next to each quote
 
 
 def test_the_full_article_is_folded_with_the_cited_sentences_highlighted():
-    body = render.sources_section(_answer([_cite(2, sentence=1)]), 1, {}, _article).body
+    body = sources.sources_section(_answer([_cite(2, sentence=1)]), 1, {}, _article).body
     full = body[body.index('<details class="rag-full">'):]
     assert '<summary>Full article</summary>' in full
     assert '<mark class="rag-cited" data-cite="2">Am Mittwoch traf er den Präsidenten.</mark>' in full
@@ -69,7 +69,7 @@ def test_the_full_article_is_folded_with_the_cited_sentences_highlighted():
 
 def test_without_the_indexed_article_the_searched_passages_stand_in():
     c = _cite(1)
-    body = render.sources_section(_answer([c]), 1, {}, _article_gone).body
+    body = sources.sources_section(_answer([c]), 1, {}, _article_gone).body
     assert "Full article" not in body and '<mark class="rag-quote">' in body
 
 
@@ -86,7 +86,7 @@ def _article_gone(source):
 def test_a_quote_in_another_language_says_so(question_language, label):
     a = _answer([_cite(1)], language=question_language)
     assert render.md_text(label) in render.answer_markdown(a, 1)
-    assert render.h(label) in render.sources_section(a, 1, {}).body
+    assert render.h(label) in sources.sources_section(a, 1, {}).body
 
 
 def test_a_quote_in_the_question_s_language_has_no_label():
@@ -99,7 +99,7 @@ def test_a_weekday_is_placed_by_the_article_date():
 
     c = _cite(1, days=weekdays(A_SENTENCES[1][2], "2023-09-14", "de"))
     a = _answer([c])
-    assert "Mittwoch = Wed 13 Sep 2023" in render.sources_section(a, 1, {}).body
+    assert "Mittwoch = Wed 13 Sep 2023" in sources.sources_section(a, 1, {}).body
     assert render.md_text("Mittwoch = Wed 13 Sep 2023") in render.answer_markdown(a, 1)
 
 
@@ -108,7 +108,7 @@ def test_a_quote_that_points_back_shows_the_sentence_before_it_muted():
     message = render.answer_markdown(_answer([c]), 1)
     assert message.index('<span class="rag-context">Der Gast kam am Dienstag an.</span>') < message.index("Mittwoch")
     assert '<span class="rag-context">Der Gast kam am Dienstag an.</span> <mark' in \
-        render.sources_section(_answer([c]), 1, {}).body
+        sources.sources_section(_answer([c]), 1, {}).body
 
 
 def test_the_lead_comes_before_the_quotes():
@@ -151,7 +151,7 @@ def test_claims_give_the_text_back(text):
 
 def test_a_marker_used_for_two_sentences_anchors_once():
     cites = [_cite(1, sentence=0), _cite(1, sentence=1)]
-    body = render.sources_section(_answer(cites, backend="openai", text="x [1]. y [1]."), 2, {}).body
+    body = sources.sources_section(_answer(cites, backend="openai", text="x [1]. y [1]."), 2, {}).body
     assert body.count('id="src-2-1"') == 1 and body.count('<mark class="rag-quote">') == 2
 
 

@@ -17,9 +17,10 @@ from gradio_client.exceptions import AppError  # noqa: E402
 from rag.errors import ConfigError, RagError  # noqa: E402
 from rag.profiles import detect, profile  # noqa: E402
 from rag.types import Answer, Citation  # noqa: E402
-from ui import render  # noqa: E402
+from ui import render, sources  # noqa: E402
 from tests.conftest import free_port  # noqa: E402
-from ui.app import _respond, launch, parse_auth  # noqa: E402
+from ui.app import launch, parse_auth  # noqa: E402
+from ui.chat import respond  # noqa: E402
 
 BOMBERS = "Which bombers did Kim inspect?"
 OFF_TOPIC = "How high is Mount Everest?"
@@ -134,7 +135,7 @@ def test_parse_auth():
 
 def run_turn(assistant, settings, message, state):
     """One chat turn through the app's handler: all streamed steps, the new state, the final panel."""
-    steps = list(_respond(assistant, settings, message, *state, "extractive", 5))
+    steps = list(respond(assistant, settings, message, *state, "extractive", 5))
     _, chat, history, sections, panel, _ = steps[-1]
     return steps, (chat, history, sections), panel
 
@@ -165,7 +166,7 @@ def test_backend_down_is_a_message_and_passages_stay(settings):
 
     down = f"http://127.0.0.1:{free_port()}/v1"  # nothing listens there
     a = Assistant(settings.replace(backend="openai", base_url=down, model="m", retries=0, timeout=5))
-    steps = list(_respond(a, a.settings, BOMBERS, [], [], [], "openai", 5))
+    steps = list(respond(a, a.settings, BOMBERS, [], [], [], "openai", 5))
     _, chat, history, sections, panel, answer = steps[-1]
     assert answer.error and answer.passages
     message = chat[-1]["content"]
@@ -182,7 +183,11 @@ def test_render_escapes_untrusted_text():
     md = render.md_text(hostile)
     for bad in ("<script", "<img", "](", "http://", "www.", "$", "`"):
         assert bad not in md
-    html_out = render.highlight(hostile, "<img src=x onerror=alert(2)>")
+    quote = "<img src=x onerror=alert(2)>"
+    c = Citation(marker=1, source="x.txt", title=hostile, date=None, passage=hostile, quote=quote, start=0, end=28,
+                 chunk_id="x")
+    html_out = sources.sources_section(Answer(question=hostile, text=f"{quote} [1]", citations=[c],
+                                              abstained=False, backend="extractive"), 1, {}).body
     assert "<img" not in html_out and "<script" not in html_out
     assert '<mark class="rag-quote">&lt;img src=x onerror=alert(2)&gt;</mark>' in html_out
 
@@ -193,7 +198,7 @@ def test_render_answer_with_error_keeps_passages(assistant):
                     passages=passages, error="Ollama is not reachable at http://127.0.0.1:9: start it")
     msg = render.answer_markdown(failed, 1)
     assert "rag-error" in msg and "not reachable" in msg and "http://" not in msg
-    body = render.sources_section(failed, 1, {}).body
+    body = sources.sources_section(failed, 1, {}).body
     assert "answer failed" in body and body.count('class="rag-card rag-uncited"') == 3
 
 
@@ -201,7 +206,7 @@ def test_render_wire_copy_names_articles():
     c = Citation(marker=1, source="a.txt", title="A", date="2023-09", passage="Eins. Zwei drei.",
                  quote="Zwei drei.", start=6, end=16, chunk_id="x", also_in=("b.txt",))
     a = Answer(question="Wer?", text="Zwei drei. [1]", citations=[c], abstained=False, backend="extractive")
-    card = render.sources_section(a, 2, {"b.txt": "Bericht <B>"}).body
+    card = sources.sources_section(a, 2, {"b.txt": "Bericht <B>"}).body
     assert 'id="src-2-1"' in card and "Also reported in <em>Bericht &lt;B&gt;</em> (b.txt)" in card
     assert '<mark class="rag-quote">Zwei drei.</mark>' in card
 
@@ -295,30 +300,30 @@ def test_upload_refusals_save_nothing(own, tmp_path):
     with pytest.raises(Exception, match="413|too large|maximum"):
         client.predict([handle_file(str(tmp_path / "big.md"))], api_name="/upload_articles")
     assert sorted(p.name for p in Path(s.corpus_dir).iterdir()) == before
-    from ui.app import _upload_path
+    from ui.articles import upload_path
 
     with pytest.raises(RagError, match="upload endpoint"):  # a file already on the server is not an upload
-        _upload_path({"path": str(SEEDS_FILE), "orig_name": "x.txt"})
+        upload_path({"path": str(SEEDS_FILE), "orig_name": "x.txt"})
 
 
 SEEDS_FILE = ROOT / "seeds" / "000_c3f8bdba9f1897a0.txt"
 
 
 def test_remove_deletes_only_files_added_through_the_page(own, tmp_path):
-    from ui.app import _add_articles, _remove_article
+    from ui.articles import add_articles, remove_article
     from ui.uploads import Uploads
 
     a, s, _ = own
     uploads = Uploads(s.corpus_dir)
     page = tmp_path / "extra page.html"
     page.write_bytes(PAGE.read_bytes().replace(b"Zeraphina", b"Amani"))
-    message = _add_articles(a, uploads, [(str(page), page.name)], None)
+    message = add_articles(a, uploads, [(str(page), page.name)], None)
     assert message.startswith("Added extra_page.html") and uploads.uploaded("extra_page.html")
     assert not page.exists()  # the temporary copy is deleted
-    assert "deleted the file" in _remove_article(a, uploads, "extra_page.html")
+    assert "deleted the file" in remove_article(a, uploads, "extra_page.html")
     assert not (Path(s.corpus_dir) / "extra_page.html").exists()
     assert "extra_page.html" not in {x.source for x in a.articles()}
-    kept = _remove_article(a, uploads, "003_55b474f34009ce63.txt")  # a corpus file: out of the index, file kept
+    kept = remove_article(a, uploads, "003_55b474f34009ce63.txt")  # a corpus file: out of the index, file kept
     assert "stays in the corpus folder" in kept and (Path(s.corpus_dir) / "003_55b474f34009ce63.txt").exists()
     assert "003_55b474f34009ce63.txt" not in {x.source for x in a.articles()}
 
@@ -392,26 +397,26 @@ def test_backend_menu_lists_only_backends_that_answer(settings):
 
 def test_failed_llm_answer_offers_the_quotes_answer(settings):
     from rag import Assistant
-    from ui.app import _turn
+    from ui.chat import turn
 
     down = f"http://127.0.0.1:{free_port()}/v1"
     a = Assistant(settings.replace(backend="openai", base_url=down, model="m", retries=0, timeout=5))
-    *_, last = _turn(a, a.settings, BOMBERS, [], [], [], "openai", 5, [])
+    *_, last = turn(a, a.settings, BOMBERS, [], [], [], "openai", 5, [])
     box, chat, history, sections, panel, saved, failed, quotes, send, stop, tabs = last
     assert failed == BOMBERS and quotes["visible"] is True and stop["visible"] is False
     assert "answer failed" in panel and "000_c3f8bdba9f1897a0.txt" in panel  # the passages are shown
-    *_, last = _turn(a, a.settings, failed, chat, history, sections, "extractive", 5, [])
+    *_, last = turn(a, a.settings, failed, chat, history, sections, "extractive", 5, [])
     assert last[6] == "" and last[7]["visible"] is False and 'href="#src-2-1"' in last[1][-1]["content"]
 
 
 def test_turn_affordances(assistant, settings):
-    from ui.app import EMPTY_SAVE, _cleared, _restored, _stopped, _turn, answer_text
+    from ui.chat import EMPTY_SAVE, answer_text, cleared, restored, stopped, turn
 
-    assert list(_turn(assistant, settings, "   ", [], [], [], "extractive", 5, [])) == [(gr_skip(),) * 11]
-    *_, last = _turn(assistant, settings, BOMBERS, [], [], [], "extractive", 5, [])
+    assert list(turn(assistant, settings, "   ", [], [], [], "extractive", 5, [])) == [(gr_skip(),) * 11]
+    *_, last = turn(assistant, settings, BOMBERS, [], [], [], "extractive", 5, [])
     _, chat, history, sections, panel, saved, *_ = last
     # what the browser keeps restores the same conversation
-    assert _restored(saved) == (chat, history, sections, panel)
+    assert restored(saved) == (chat, history, sections, panel)
     assert 'id="rag-export"' in panel and "Sources:" in saved["export"] and "000_c3f8bdba9f1897a0.txt" in saved["export"]
     a = assistant.ask(BOMBERS)
     text = answer_text(a)
@@ -419,13 +424,13 @@ def test_turn_affordances(assistant, settings):
     assert f"[1] {a.citations[0].title}" in text
     assert a.citations[0].quote.split()[-1] in text
     # Stop marks the cut-off answer; clearing empties the view, the hidden history and the stored copy
-    stopped, kept, *_ = _stopped([*chat[:-1], {"role": "assistant", "content": "Ein Video ▍"}], sections, history)
-    assert stopped[-1]["content"] == "Ein Video\n\n*Stopped.*" and kept["history"] == history
+    cut, kept, *_ = stopped([*chat[:-1], {"role": "assistant", "content": "Ein Video ▍"}], sections, history)
+    assert cut[-1]["content"] == "Ein Video\n\n*Stopped.*" and kept["history"] == history
     as_gradio_sends_it = [{"role": "assistant", "content": [{"type": "text", "text": "…"}]}]
-    assert _stopped(as_gradio_sends_it, [], [])[0][-1]["content"] == "*Stopped.*"
-    cleared = _cleared()
-    assert cleared[:4] == ("", [], [], []) and cleared[5] == EMPTY_SAVE and cleared[6] == ""
-    assert _restored({"chat": "junk"}) [:3] == ([], [], [])
+    assert stopped(as_gradio_sends_it, [], [])[0][-1]["content"] == "*Stopped.*"
+    empty = cleared()
+    assert empty[:4] == ("", [], [], []) and empty[5] == EMPTY_SAVE and empty[6] == ""
+    assert restored({"chat": "junk"}) [:3] == ([], [], [])
 
 
 def gr_skip():
@@ -438,7 +443,7 @@ def test_extractive_answers_never_wait_behind_llm_calls(assistant, settings):
     """All LLM slots busy (held at the stand-in server's gate): an extractive question is still answered."""
     from rag import Assistant
     from tests.gated_llm import GatedLLM
-    from ui.app import LLM_SLOTS
+    from ui.slots import LLM_SLOTS
 
     server = GatedLLM(model="gated").start()
     s = settings.replace(base_url=server.url, model="gated", retries=0, timeout=120, rewrite_query=False,
