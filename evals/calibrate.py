@@ -2,7 +2,7 @@
 
     python evals/calibrate.py [--k 5] [--lexical-weight W]
 
-Runs the development sets (XQuAD dev splits, the unanswerable mix, the seed dev sets ``dev*.jsonl``; never
+Runs the development sets (XQuAD dev splits, the unanswerable and near-miss mixes, the seed dev sets ``dev*.jsonl``; never
 the held-out ``*.test.jsonl`` or the reported ``questions.jsonl``), records the confidence's inputs for each
 question (``rag.extractive.signals``), fits a logistic regression of "the articles answer it" on them
 (scikit-learn, balanced classes) and prints the weights for ``rag.extractive.CONFIDENCE``. Then, for each
@@ -31,7 +31,8 @@ from rag import Assistant  # noqa: E402
 X = ROOT / "evals" / "xquad"
 DEV_SETS = [(X / f"{d}.dev.jsonl", X / "corpus" / f"{c}-dev") for d, c in
             [("en-de", "de"), ("de-de", "de"), ("en-es", "es"), ("en-en", "en")]]
-DEV_SETS += [(X / "unanswerable.dev.jsonl", X / "corpus" / "de-dev-part")]
+DEV_SETS += [(X / "unanswerable.dev.jsonl", X / "corpus" / "de-dev-part"),
+             (X / "nearmiss.dev.jsonl", X / "corpus" / "de-dev-gaps")]
 DEV_SETS += [(p, None) for p in sorted((ROOT / "evals").glob("dev*.jsonl"))]
 
 

@@ -4,7 +4,9 @@ Why: the hand-written evals only cover the news articles the project was built o
 parallel, professionally translated German/English/Spanish Wikipedia paragraphs with questions, so
 retrieval and answers can be measured on text the project was not written for: English questions
 over German text (the project's own case), German over German, English over Spanish, English over
-English, and an unanswerable mix made by indexing only some of the articles.
+English, an unanswerable mix made by indexing only some of the articles, and a near-miss mix made by
+indexing every article less two of its paragraphs (questions about a subject the articles cover, whose answer
+was in a paragraph left out).
 
 Usage: python evals/convert_xquad.py [--src DIR] [--out DIR]. Deterministic: same input, same output.
 """
@@ -115,6 +117,40 @@ def unanswerable_rows(data: dict[str, list[dict]], en: list[dict], articles: lis
     return [row for _, row in sorted(rows, key=lambda r: r[0])], skipped
 
 
+GAPS = 2  # paragraphs left out of each article for the near-miss mix
+
+
+def left_out(articles: list[int], count: int) -> dict[int, set[int]]:
+    """Which paragraphs of each article the near-miss corpus leaves out (fixed seed)."""
+    rng = random.Random(17)
+    return {i: set(rng.sample(range(count), GAPS)) for i in sorted(articles)}
+
+
+def nearmiss_rows(data: dict[str, list[dict]], en: list[dict], articles: list[int]) -> tuple[list[dict], int]:
+    """English questions about the German paragraphs left out (unanswerable, unless the answer appears in
+    what is kept), and as many about the paragraphs kept (answerable), in file order."""
+    gaps = left_out(articles, len(en[articles[0]]["paragraphs"]))
+    kept_text = "\n".join(p["context"] for i in articles for n, p in enumerate(data["de"][i]["paragraphs"])
+                          if n not in gaps[i]).casefold()
+    answerable, skipped = build_rows(data, en, articles, "en", "de", "xq-nm-en-de")
+    inside, missing = [], []
+    for i in sorted(articles):
+        pos = 0
+        for n, (q_par, a_par) in enumerate(zip(en[i]["paragraphs"], data["de"][i]["paragraphs"])):
+            for q, a in zip(q_par["qas"], a_par["qas"]):
+                if n in gaps[i] and not any(t["text"].casefold() in kept_text for t in a["answers"]):
+                    missing.append(((i, pos), {"id": f"xq-nm-en-de-{q['id']}", "question": q["question"],
+                                               "answers": [], "sources": [], "evidence": [], "answerable": False}))
+                elif n not in gaps[i]:
+                    inside.append((i, pos))
+                pos += 1
+    kept = set(inside)
+    rng = random.Random(17)
+    pool = [row for row in answerable if row[0] in kept]
+    rows = missing + rng.sample(pool, min(len(missing), len(pool)))
+    return [row for _, row in sorted(rows, key=lambda r: r[0])], skipped
+
+
 def check(rows: list[dict], corpus: Path) -> None:
     for row in rows:
         for source in row["sources"]:
@@ -148,6 +184,13 @@ def main() -> None:
             for i in members:
                 (args.out / "corpus" / folder / file_name(i, en[i]["title"])).write_text(
                     article_text(data[lang][i]), encoding="utf-8", newline="\n")
+        gaps = left_out(articles, len(en[articles[0]]["paragraphs"]))
+        (args.out / "corpus" / f"de-{split}-gaps").mkdir(parents=True)
+        for i in articles:
+            kept = {**data["de"][i], "paragraphs": [p for n, p in enumerate(data["de"][i]["paragraphs"])
+                                                    if n not in gaps[i]]}
+            (args.out / "corpus" / f"de-{split}-gaps" / file_name(i, en[i]["title"])).write_text(
+                article_text(kept), encoding="utf-8", newline="\n")
         for name, (q_lang, a_lang) in SETS.items():
             keyed, skipped = build_rows(data, en, articles, q_lang, a_lang, f"xq-{name}")
             rows = [row for _, row in keyed]
@@ -160,6 +203,11 @@ def main() -> None:
         n_ans = sum(r["answerable"] for r in rows)
         print(f"unanswerable.{split}.jsonl: {len(rows)} questions ({n_ans} answerable, "
               f"{len(rows) - n_ans} unanswerable), {skipped} skipped")
+        rows, _ = nearmiss_rows(data, en, articles)
+        check(rows, args.out / "corpus" / f"de-{split}-gaps")
+        write_jsonl(args.out / f"nearmiss.{split}.jsonl", rows)
+        n_ans = sum(r["answerable"] for r in rows)
+        print(f"nearmiss.{split}.jsonl: {len(rows)} questions ({n_ans} answerable, {len(rows) - n_ans} unanswerable)")
 
 
 if __name__ == "__main__":
