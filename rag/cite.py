@@ -7,15 +7,8 @@ from dataclasses import dataclass
 
 from .dates import weekdays
 from .store import sentence_id
+from .text import normalize, plain_quotes
 from .types import Chunk, Citation, Passage
-
-_QUOTES = str.maketrans({"„": '"', "“": '"', "”": '"', "«": '"', "»": '"', "‚": "'", "‘": "'", "’": "'"})
-
-
-def normalize(sentence: str) -> str:
-    """Comparable form of a sentence: quotes unified, spacing and case ignored."""
-    return " ".join(sentence.translate(_QUOTES).split()).casefold()
-
 
 class WireCopy:
     """Which articles carry each sentence, so a repeated sentence is cited once and the others named.
@@ -112,12 +105,12 @@ def parse_markers(text: str) -> list[tuple[int, int, list[int]]]:
 def find_quote(quote: str, chunk: Chunk) -> tuple[int, int, int] | None:
     """(sentence index, start, end) of ``quote`` inside one sentence of ``chunk``, offsets within that sentence;
     tolerant of spacing, case and quote-mark style."""
-    target = quote.translate(_QUOTES).split()
+    target = plain_quotes(quote).split()
     if not target:
         return None
     pattern = re.compile(r"\s+".join(map(re.escape, target)), re.IGNORECASE)
     for i, text in enumerate(chunk.sentence_texts):
-        if m := pattern.search(text.translate(_QUOTES)):  # translate() keeps lengths, so offsets hold
+        if m := pattern.search(plain_quotes(text)):  # keeps lengths, so offsets hold
             return i, m.start(), m.end()
     return None
 

@@ -20,6 +20,7 @@ from pathlib import Path
 from .dates import leading_date
 from .errors import CorpusError
 from .profiles import PROFILES, detect
+from .text import one_spaced
 from .types import Article
 
 TEXT_EXTENSIONS = (".txt", ".md")
@@ -108,10 +109,10 @@ def html_text(data: bytes | str) -> tuple[str, dict[str, str]]:
     if doc is None:
         return "", {}
     got = doc.as_dict() if hasattr(doc, "as_dict") else dict(doc)
-    lines = [" ".join(line.split()) for line in (got.get("text") or "").splitlines()]
+    lines = [one_spaced(line) for line in (got.get("text") or "").splitlines()]
     meta = {"title": got.get("title") or "", "author": got.get("author") or "", "outlet": got.get("sitename") or "",
             "date": got.get("date") or ""}
-    return "\n\n".join(line for line in lines if line), {k: " ".join(str(v).split()) for k, v in meta.items()}
+    return "\n\n".join(line for line in lines if line), {k: one_spaced(str(v)) for k, v in meta.items()}
 
 
 def from_html(data: bytes, source: str, path: str = "") -> tuple[Article | None, str]:
@@ -140,7 +141,7 @@ def clean(raw: str, source: str, path: str = "") -> Article | None:
         start, end = pos, pos + len(line.rstrip("\r\n"))
         pos += len(line)
         body = raw[start:end]
-        key = " ".join(body.replace("\ufeff", "").split()).casefold()
+        key = one_spaced(body.replace("\ufeff", "")).casefold()
         if not key:
             continue
         if len(kept) <= 2 and date is None and (found := leading_date(body)) and found[2]:

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .cite import WireCopy, citation, normalize
+from .cite import WireCopy, citation
 from .lexical import Lexical
 from .profiles import profile
 from .retrieve import Query, Retriever
+from .text import normalize
 from .types import Citation, Passage
 
 COVER_WEIGHT = 0.1  # of lexical coverage against cosine similarity, for a sentence in the question's language

@@ -1,6 +1,6 @@
 """The LLM side of a turn: condense a follow-up, rewrite the question into German, generate the cited
-answer (whole or streamed) and check its citations. Retrieval stays in the assistant; this module only
-talks to a ``Backend`` and returns plain values.
+answer (whole or streamed) and check its citations. Retrieval stays in the turn (``turn``, through
+``generators.LLM``); this module only talks to a ``Backend`` and returns plain values.
 """
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ import re
 from collections.abc import Iterator
 
 from .backends.base import Backend
-from .cite import Verified, WireCopy, normalize, verify
+from .cite import Verified, WireCopy, verify
 from .profiles import PROFILES, detect
 from .prompt import answer_messages, clean_line, condense_messages, rewrite_messages
+from .text import normalize
 from .types import Passage
 
 _ABSTAIN = re.compile(
@@ -47,9 +48,11 @@ def condense(backend: Backend, message: str, history: list | None, deadline: flo
                       limit=max(400, 4 * len(message)))
 
 
-def german_rewrite(backend: Backend, question: str, deadline: float | None = None) -> str | None:
-    """A German version of ``question`` for searching German articles; None when it already is German."""
-    if detect(question) == "de":
+def german_rewrite(backend: Backend, question: str, deadline: float | None = None,
+                   language: str | None = None) -> str | None:
+    """A German version of ``question`` for searching German articles; None when it already is German
+    (``language``: the question's, when known)."""
+    if (detect(question) if language is None else language) == "de":
         return None
     german = clean_line(backend.complete(rewrite_messages(question), deadline), "", limit=max(400, 4 * len(question)))
     return german if german and _plausible(german, question) else None
@@ -65,9 +68,9 @@ def _plausible(german: str, question: str) -> bool:
 
 
 def generate(backend: Backend, question: str, passages: list[Passage], language_from: str | None = None,
-             streaming: bool = False, deadline: float | None = None) -> Iterator[str]:
-    """The raw answer text, in pieces when ``streaming``, else in one piece."""
-    messages = answer_messages(question, passages, language_from)
+             streaming: bool = False, deadline: float | None = None, language: str | None = None) -> Iterator[str]:
+    """The raw answer text, in pieces when ``streaming``, else in one piece; the language as in ``answer_messages``."""
+    messages = answer_messages(question, passages, language_from, language)
     if streaming:
         yield from backend.stream(messages, deadline)
     else:

@@ -25,6 +25,7 @@ from difflib import SequenceMatcher
 from functools import lru_cache
 
 from .profiles import detect, every_profile, profile
+from .text import without_markers
 
 _TOKEN = re.compile(r"\w(?:[\w'’.-]*\w)?(?:%|\.)?")
 _JOIN = re.compile(r"^(?:\s*[,;/&–-]?\s*|\s+[^\W\d_]{1,3}\s+|\s*,\s*[^\W\d_]{1,3}\s+)$")  # ", " "und" ", and "
@@ -76,7 +77,7 @@ def answer_spans(question: str, quotes: list[str], passages: list[str] | None = 
 
 def first_sentence(text: str) -> str:
     """An LLM answer's first sentence without its markers: the lead when a model wrote the answer."""
-    clean = re.sub(r"\s*\[\d+\]", "", text).strip()
+    clean = without_markers(text).strip()
     m = re.match(r".+?(?<!\b\d)(?<!\b\d\d)[.!?。！？](?=\s|$)", clean, re.S)
     return (m.group(0) if m else clean).strip()
 

@@ -12,31 +12,20 @@ from __future__ import annotations
 import json
 import math
 import re
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
 from .profiles import Profile, profile
-
-_WORD = re.compile(r"\w+(?:[-'’.]\w+)*", re.UNICODE)
-
-
-def words(text: str) -> list[str]:
-    """Words, with hyphenated and dotted ones (F-16, U.S.) kept whole."""
-    return _WORD.findall(text)
-
-
-def _plain(token: str) -> str:
-    return "".join(c for c in unicodedata.normalize("NFKD", token) if not unicodedata.combining(c))
+from .text import plain, words
 
 
 def _forms(word: str, prof: Profile) -> list[str]:
     low = word.lower()
     parts = [low] if not re.search(r"[-'’.]", low) else [re.sub(r"[-'’.]", "", low), *re.split(r"[-'’.]", low)]
     parts = [p for p in parts if p and (len(p) > 1 or p.isdigit())]
-    return [_plain(t) for t in prof.stem(parts)]
+    return [plain(t) for t in prof.stem(parts)]
 
 
 def tokens(text: str, prof: Profile) -> list[str]:

@@ -13,6 +13,7 @@ import re
 
 from .profiles import detect, profile
 from .redact import printable
+from .text import without_markers
 from .types import Passage
 
 Messages = list[dict[str, str]]
@@ -60,11 +61,14 @@ def format_passages(passages: list[Passage]) -> str:
     return "<passages>\n" + "\n".join(rows) + "\n</passages>"
 
 
-def answer_messages(question: str, passages: list[Passage], language_from: str | None = None) -> Messages:
+def answer_messages(question: str, passages: list[Passage], language_from: str | None = None,
+                    language: str | None = None) -> Messages:
     """Messages asking for a cited answer to ``question`` from ``passages`` (numbered from 1).
-    ``language_from`` is the text whose language the answer should use (default: the question)."""
+    ``language_from`` is the text whose language the answer should use (default: the question); ``language``
+    is that language's code when the caller knows it already."""
     lang_text = language_from or question
-    system = SYSTEM.format(language=language_of(lang_text), abstain=profile(detect(lang_text)).no_answer)
+    code = detect(lang_text) if language is None else language
+    system = SYSTEM.format(language=language_of(lang_text), abstain=profile(code).no_answer)
     user = (f"Passages ({len(passages)}), quoted from the articles:\n{format_passages(passages)}\n\n"
             f"<question>\n{defuse(question)}\n</question>\n\n"
             "Answer the question from the passages only, with a [n] marker after each claim.")
@@ -101,5 +105,5 @@ def clean_line(reply: str, fallback: str, limit: int = 400) -> str:
 
 
 def _short(text: str, words: int = 60) -> str:
-    parts = re.sub(r"\s*\[\d+\]", "", text or "").split()
+    parts = without_markers(text or "").split()
     return " ".join(parts[:words]) + (" …" if len(parts) > words else "")

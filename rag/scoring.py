@@ -10,6 +10,8 @@ import math
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .text import one_spaced
+
 
 @dataclass(frozen=True)
 class Question:
@@ -53,8 +55,8 @@ def load_questions(path: str | Path) -> list[Question]:
 
 
 def has_evidence(text: str, evidence: list[str]) -> bool:
-    flat = " ".join(text.split())
-    return any(" ".join(e.split()) in flat for e in evidence)
+    flat = one_spaced(text)
+    return any(one_spaced(e) in flat for e in evidence)
 
 
 def hit_rank(q: Question, passages: list[str]) -> int | None:

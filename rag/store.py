@@ -15,6 +15,7 @@ from pathlib import Path
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from .errors import IndexBrokenError, IndexMissingError, ModelMismatchError, RagError  # noqa: E402
+from .text import one_spaced  # noqa: E402
 from .types import Chunk  # noqa: E402
 
 SENTENCES_SUFFIX = "-sentences"  # the collection of sentence vectors beside each collection of chunks
@@ -24,7 +25,7 @@ PAGE = 5000  # records per read: Chroma's embedded store binds one SQL variable 
 
 def sentence_id(text: str) -> str:
     """Sentence vectors are keyed by their text: overlap and wire copy embed a sentence once."""
-    return hashlib.sha256(" ".join(text.split()).encode("utf-8")).hexdigest()[:24]
+    return hashlib.sha256(one_spaced(text).encode("utf-8")).hexdigest()[:24]
 
 
 def open_client(index_dir: str | Path = "index", host: str = "", port: int = 8000, create: bool = True):

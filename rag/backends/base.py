@@ -213,7 +213,7 @@ class Backend:
 
     def _classify(self, exc: BaseException) -> Failure:
         """What ``exc`` means; subclasses add their client's exception types, then call this."""
-        for e in _chain(exc):
+        for e in causes(exc):
             if isinstance(e, TimeoutError):
                 return Failure("timeout")
             if isinstance(e, ConnectionRefusedError):
@@ -285,7 +285,8 @@ def _primed(gen: Iterator[str]) -> Iterator[str]:
     return chained()
 
 
-def _chain(exc: BaseException | None) -> Iterator[BaseException]:
+def causes(exc: BaseException | None) -> Iterator[BaseException]:
+    """``exc`` and what raised it, cause after cause: client libraries wrap the socket error that tells."""
     seen = set()
     while exc is not None and id(exc) not in seen:
         seen.add(id(exc))
@@ -293,4 +294,5 @@ def _chain(exc: BaseException | None) -> Iterator[BaseException]:
         exc = exc.__cause__ or exc.__context__
 
 
-__all__ = ["Backend", "BackendError", "Call", "Failure", "Messages", "Secret", "scrub", "without_credentials"]
+__all__ = ["Backend", "BackendError", "Call", "Failure", "Messages", "Secret", "causes", "scrub",
+           "without_credentials"]

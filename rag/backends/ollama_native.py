@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from urllib.parse import urlsplit, urlunsplit
 
 from ..errors import ConfigError
-from .base import Backend, Call, Failure, Messages, _chain, without_credentials
+from .base import Backend, Call, Failure, Messages, causes, without_credentials
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
 
@@ -72,7 +72,7 @@ class OllamaBackend(Backend):
         import pydantic
         from ollama import ResponseError
 
-        for e in _chain(exc):
+        for e in causes(exc):
             if isinstance(e, ResponseError):  # status -1: an error line inside a streamed reply
                 return Failure("status", e.status_code) if e.status_code > 0 else Failure("other")
             if isinstance(e, httpx.TimeoutException):

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 from ..errors import ConfigError
-from .base import Backend, Call, Failure, Messages, _chain, without_credentials
+from .base import Backend, Call, Failure, Messages, causes, without_credentials
 
 OPENAI_URL = "https://api.openai.com/v1"
 OPENAI_HOST = "api.openai.com"
@@ -94,7 +94,7 @@ class OpenAIBackend(Backend):
         import httpx
         import openai
 
-        for e in _chain(exc):
+        for e in causes(exc):
             if isinstance(e, openai.APIStatusError):
                 return Failure("status", e.status_code, _retry_after(e.response.headers))
             if isinstance(e, (openai.APITimeoutError, httpx.TimeoutException)):
@@ -106,7 +106,7 @@ class OpenAIBackend(Backend):
             if isinstance(e, openai.APIResponseValidationError):
                 return Failure("malformed")
         base = super()._classify(exc)
-        if base.kind == "other" and any(isinstance(e, openai.APIConnectionError) for e in _chain(exc)):
+        if base.kind == "other" and any(isinstance(e, openai.APIConnectionError) for e in causes(exc)):
             return Failure("closed")
         return base
 
