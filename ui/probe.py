@@ -63,7 +63,7 @@ def probe(name: str, settings: Settings) -> BackendStatus:
         return BackendStatus(name, True, "quotes the articles; needs no language model")
     try:
         backend = get_backend(name, settings)
-        backend._require()  # the client package: a missing one names its pip line
+        backend.require()  # the client package: a missing one names its pip line
     except RagError as exc:
         return BackendStatus(name, False, _one_line(str(exc)))
     except Exception as exc:  # noqa: BLE001 - a probe reports, it never breaks the page

@@ -92,13 +92,14 @@ class Backend:
         """Import the client library and load the model (idempotent)."""
         with self._ready_lock:
             if not self._ready:
-                self._require()
+                self.require()
                 mask_logs()
                 self._load()
                 self._ready = True
         return self
 
-    def _require(self) -> None:
+    def require(self) -> None:
+        """Raise with the `pip install` line when the backend's client package is missing."""
         module, pip = self.requires
         if module:
             import importlib.util
