@@ -478,6 +478,10 @@ def test_uploads_are_refused_cross_origin_and_oversized(app_url):
     assert httpx.post(upload, files=files, headers={"Sec-Fetch-Site": "cross-site"}).status_code == 403
     same = httpx.post(upload, files=files, headers={"Origin": f"http://{host}"})
     assert same.status_code == 200, same.text
+    proxied = {"Origin": "https://news.example", "X-Forwarded-Host": "news.example"}  # behind a reverse proxy
+    assert httpx.post(upload, files=files, headers=proxied).status_code == 200
+    other = {"Origin": "https://evil.example", "X-Forwarded-Host": "news.example"}
+    assert httpx.post(upload, files=files, headers=other).status_code == 403
     big = httpx.post(upload, files={"files": ("b.txt", b"x" * 6_000_000, "text/plain")})
     assert big.status_code == 413
 

@@ -1,7 +1,9 @@
 """The chat server's outer guard (ASGI middleware): same-origin uploads of bounded size, slowed-down logins.
 
 - A file upload (``POST …/upload``) sent by a browser page of another origin is refused (403): the
-  ``Origin`` header, or ``Sec-Fetch-Site: cross-site``, must match the address the page was served from.
+  ``Origin`` header, or ``Sec-Fetch-Site: cross-site``, must match the address the page was served from:
+  the ``Host`` header, or behind a reverse proxy the host it forwards (``X-Forwarded-Host``). A page of another
+  site cannot add that header to its request without a CORS preflight, which this server never grants.
   Clients without an ``Origin`` (gradio_client, curl) are not browsers acting for another site and pass.
 - A request body larger than the upload limit is refused (413) from its ``Content-Length`` before it is read;
   Gradio's own ``max_file_size`` stops a body that lies about its length.
@@ -103,8 +105,9 @@ def _cross_origin(headers: dict[str, str]) -> bool:
     origin = headers.get("origin")
     if origin is None:
         return False
-    host = headers.get("host", "")
-    return origin == "null" or urlsplit(origin).netloc.lower() != host.lower()
+    hosts = {headers.get("host", "").lower()}
+    hosts |= {h.strip().lower() for h in headers.get("x-forwarded-host", "").split(",") if h.strip()}
+    return origin == "null" or urlsplit(origin).netloc.lower() not in hosts
 
 
 async def _reply(send, status: int, message: str, extra: dict[str, str] | None = None) -> None:
