@@ -2,7 +2,7 @@
 
     python evals/calibrate.py [--k 5] [--lexical-weight W]
 
-Runs the development sets (XQuAD dev splits, the unanswerable and near-miss mixes, the seed dev sets ``dev*.jsonl``; never
+Runs the development sets (XQuAD dev splits, the unanswerable and both near-miss mixes, the seed dev sets ``dev*.jsonl``; never
 the held-out ``*.test.jsonl`` or the reported ``questions.jsonl``), records the confidence's inputs for each
 question (``rag.extractive.signals``), fits a logistic regression of "the articles answer it" on them
 (scikit-learn, balanced classes) and prints the weights for ``rag.extractive.CONFIDENCE``. Then, for each
@@ -32,7 +32,8 @@ X = ROOT / "evals" / "xquad"
 DEV_SETS = [(X / f"{d}.dev.jsonl", X / "corpus" / f"{c}-dev") for d, c in
             [("en-de", "de"), ("de-de", "de"), ("en-es", "es"), ("en-en", "en")]]
 DEV_SETS += [(X / "unanswerable.dev.jsonl", X / "corpus" / "de-dev-part"),
-             (X / "nearmiss.dev.jsonl", X / "corpus" / "de-dev-gaps")]
+             (X / "nearmiss.dev.jsonl", X / "corpus" / "de-dev-gaps"),
+             (X / "sentence-nearmiss.dev.jsonl", X / "corpus" / "de-dev-sentences")]
 DEV_SETS += [(p, None) for p in sorted((ROOT / "evals").glob("dev*.jsonl"))]
 
 

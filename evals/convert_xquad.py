@@ -6,7 +6,8 @@ retrieval and answers can be measured on text the project was not written for: E
 over German text (the project's own case), German over German, English over Spanish, English over
 English, an unanswerable mix made by indexing only some of the articles, and a near-miss mix made by
 indexing every article less two of its paragraphs (questions about a subject the articles cover, whose answer
-was in a paragraph left out).
+was in a paragraph left out), and a sentence near-miss mix made by deleting the sentence that answers a third
+of the questions (the paragraph around it stays: the question's subject is all there, its fact is not).
 
 Usage: python evals/convert_xquad.py [--src DIR] [--out DIR]. Deterministic: same input, same output.
 """
@@ -151,6 +152,49 @@ def nearmiss_rows(data: dict[str, list[dict]], en: list[dict], articles: list[in
     return [row for _, row in sorted(rows, key=lambda r: r[0])], skipped
 
 
+SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ0-9„“\"(])")
+
+
+def sentence_spans(context: str) -> list[tuple[int, int]]:
+    """Start and end of each sentence of a paragraph (a plain splitter: the converter needs no model)."""
+    starts = [0] + [m.end() for m in SENTENCE.finditer(context)]
+    return [(a, b) for a, b in zip(starts, starts[1:] + [len(context)])]
+
+
+def gapped_rows(data: dict[str, list[dict]], en: list[dict], articles: list[int]) -> tuple[list[dict], dict[int, str]]:
+    """English questions over German paragraphs with the sentence that answers a third of them deleted
+    (unanswerable, unless the answer appears elsewhere), and as many whose answer still stands; with each
+    article's text after the deletions."""
+    rng = random.Random(23)
+    answerable, _ = build_rows(data, en, articles, "en", "de", "xq-sn-en-de")
+    texts, missing, kept_keys = {}, [], set()
+    for i in sorted(articles):
+        paragraphs, chosen = [], []
+        pos = 0
+        for q_par, a_par in zip(en[i]["paragraphs"], data["de"][i]["paragraphs"]):
+            context, spans, drop = a_par["context"], sentence_spans(a_par["context"]), set()
+            for q, a in zip(q_par["qas"], a_par["qas"]):
+                at = locate(context, a["answers"][0]["text"], a["answers"][0]["answer_start"])
+                if at is not None and rng.random() < 1 / 3:
+                    drop |= {n for n, (lo, hi) in enumerate(spans) if lo < at + len(a["answers"][0]["text"]) and at < hi}
+                    chosen.append(((i, pos), q, a))
+                pos += 1
+            if len(drop) >= len(spans):  # a paragraph never disappears whole: keep its first sentence
+                drop.discard(0)
+            paragraphs.append({"context": "".join(context[lo:hi] for n, (lo, hi) in enumerate(spans)
+                                                  if n not in drop).strip()})
+        texts[i] = article_text({"title": data["de"][i]["title"], "paragraphs": paragraphs})
+        for key, q, a in chosen:
+            if not any(t["text"].casefold() in texts[i].casefold() for t in a["answers"]):
+                missing.append((key, {"id": f"xq-sn-en-de-{q['id']}", "question": q["question"], "answers": [],
+                                      "sources": [], "evidence": [], "answerable": False}))
+        kept_keys |= {key for key, _, _ in chosen}
+    pool = [(key, row) for key, row in answerable if key not in kept_keys and key[0] in texts
+            and all(e in texts[key[0]] for e in row["evidence"])]
+    rows = missing + rng.sample(pool, min(len(missing), len(pool)))
+    return [row for _, row in sorted(rows, key=lambda r: r[0])], texts
+
+
 def check(rows: list[dict], corpus: Path) -> None:
     for row in rows:
         for source in row["sources"]:
@@ -203,6 +247,16 @@ def main() -> None:
         n_ans = sum(r["answerable"] for r in rows)
         print(f"unanswerable.{split}.jsonl: {len(rows)} questions ({n_ans} answerable, "
               f"{len(rows) - n_ans} unanswerable), {skipped} skipped")
+        rows, texts = gapped_rows(data, en, articles)
+        (args.out / "corpus" / f"de-{split}-sentences").mkdir(parents=True)
+        for i, text in texts.items():
+            (args.out / "corpus" / f"de-{split}-sentences" / file_name(i, en[i]["title"])).write_text(
+                text, encoding="utf-8", newline="\n")
+        check(rows, args.out / "corpus" / f"de-{split}-sentences")
+        write_jsonl(args.out / f"sentence-nearmiss.{split}.jsonl", rows)
+        n_ans = sum(r["answerable"] for r in rows)
+        print(f"sentence-nearmiss.{split}.jsonl: {len(rows)} questions ({n_ans} answerable, "
+              f"{len(rows) - n_ans} unanswerable)")
         rows, _ = nearmiss_rows(data, en, articles)
         check(rows, args.out / "corpus" / f"de-{split}-gaps")
         write_jsonl(args.out / f"nearmiss.{split}.jsonl", rows)
