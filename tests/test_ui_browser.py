@@ -235,6 +235,10 @@ def test_upload_article_list_scope_copy_reload_clear(browser, own_url, tmp_path)
     for cell in ("Giraffe Zeraphina delights Pyongyang zoo", "The Daily Example", "2023-09-14", "en", "added here"):
         expect(row).to_contain_text(cell)
     expect(page.locator("#rag-articles tbody tr")).to_have_count(6)
+    # the list fits its column: long titles and file names wrap instead of pushing the table out
+    table, box = page.evaluate("() => [document.querySelector('table.rag-articles').getBoundingClientRect().right,"
+                               " document.querySelector('#rag-articles').getBoundingClientRect().right]")
+    assert table <= box + 1, (table, box)
     page.screenshot(path=str(tmp_path / "articles.png"), full_page=True)
     assert serious_violations(page) == []
     # limit the next question to the new article

@@ -60,9 +60,15 @@ footer a, footer button, footer .show-api, footer .built-with { color: #374151 !
 .rag-off-name { font-weight: 600; text-decoration: line-through; }
 table.rag-articles { width: 100%; border-collapse: collapse; font-size: .88rem; }
 table.rag-articles caption { text-align: left; font-weight: 600; padding: .3rem 0; }
-table.rag-articles th, table.rag-articles td { text-align: left; padding: .25rem .35rem; vertical-align: top;
+table.rag-articles th, table.rag-articles td { text-align: left; vertical-align: top;
   border-bottom: 1px solid var(--border-color-primary); }
 table.rag-articles .rag-file { font-size: .78rem; color: #4b5563; }
+table.rag-articles :is(th, td):not(:first-child) { width: 1%; }  /* the title gets the room */
+table.rag-articles td:nth-child(n+3) { white-space: nowrap; }  /* dates, codes and counts stay whole */
+table.rag-articles th { font-size: .8rem; }
+table.rag-articles td:first-child { overflow-wrap: anywhere; min-width: 9rem; }  /* long words wrap; a phone scrolls */
+#rag-articles { overflow-x: auto; max-width: 100%; }  /* a narrow column scrolls the table, never the page */
+#rag-articles table.rag-articles :is(th, td) { padding: .3rem .4rem; }  /* over the page theme's roomier cells */
 .rag-added { font-size: .72rem; background: #dcfce7; color: #14532d; border-radius: 999px; padding: 0 .4rem; }
 /* a marker on a phone: its card in a bottom sheet */
 dialog#rag-sheet { position: fixed; inset: auto 0 0 0; margin: 0; width: 100vw; max-width: 100vw; max-height: 70vh;
