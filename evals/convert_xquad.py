@@ -105,6 +105,17 @@ def build_rows(data: dict[str, list[dict]], en: list[dict], articles: list[int],
     return rows, skipped
 
 
+def unanswerable_row(prefix: str, q: dict) -> dict:
+    return {"id": f"{prefix}-{q['id']}", "question": q["question"], "answers": [], "sources": [], "evidence": [],
+            "answerable": False}
+
+
+def balanced(missing: list, pool: list, rng: random.Random) -> list[dict]:
+    """The unanswerable rows with as many answerable ones drawn from ``pool``, in file order."""
+    rows = missing + rng.sample(pool, min(len(missing), len(pool)))
+    return [row for _, row in sorted(rows, key=lambda r: r[0])]
+
+
 def unanswerable_rows(data: dict[str, list[dict]], en: list[dict], articles: list[int]) -> tuple[list[dict], int]:
     """100 English questions answerable from the first 8 articles (split order), 100 from the last 4."""
     answerable, skipped = build_rows(data, en, articles[:-4], "en", "de", "xq-un-en-de")
@@ -113,8 +124,7 @@ def unanswerable_rows(data: dict[str, list[dict]], en: list[dict], articles: lis
     rows = rng.sample(answerable, 100)
     if len(asked) < 100:
         print(f"  note: only {len(asked)} questions in the 4 missing articles; all are used")
-    rows += [(key, {"id": f"xq-un-en-de-{q['id']}", "question": q["question"], "answers": [], "sources": [],
-                    "evidence": [], "answerable": False}) for key, q in rng.sample(asked, min(100, len(asked)))]
+    rows += [(key, unanswerable_row("xq-un-en-de", q)) for key, q in rng.sample(asked, min(100, len(asked)))]
     return [row for _, row in sorted(rows, key=lambda r: r[0])], skipped
 
 
@@ -127,29 +137,28 @@ def left_out(articles: list[int], count: int) -> dict[int, set[int]]:
     return {i: set(rng.sample(range(count), GAPS)) for i in sorted(articles)}
 
 
-def nearmiss_rows(data: dict[str, list[dict]], en: list[dict], articles: list[int]) -> tuple[list[dict], int]:
+def nearmiss_rows(data: dict[str, list[dict]], en: list[dict], articles: list[int]) -> tuple[list[dict], dict[int, str]]:
     """English questions about the German paragraphs left out (unanswerable, unless the answer appears in
-    what is kept), and as many about the paragraphs kept (answerable), in file order."""
+    what is kept), and as many about the paragraphs kept (answerable), in file order; with each article's
+    text without those paragraphs."""
     gaps = left_out(articles, len(en[articles[0]]["paragraphs"]))
+    texts = {i: article_text({**data["de"][i], "paragraphs": [p for n, p in enumerate(data["de"][i]["paragraphs"])
+                                                               if n not in gaps[i]]}) for i in articles}
     kept_text = "\n".join(p["context"] for i in articles for n, p in enumerate(data["de"][i]["paragraphs"])
                           if n not in gaps[i]).casefold()
-    answerable, skipped = build_rows(data, en, articles, "en", "de", "xq-nm-en-de")
+    answerable, _ = build_rows(data, en, articles, "en", "de", "xq-nm-en-de")
     inside, missing = [], []
     for i in sorted(articles):
         pos = 0
         for n, (q_par, a_par) in enumerate(zip(en[i]["paragraphs"], data["de"][i]["paragraphs"])):
             for q, a in zip(q_par["qas"], a_par["qas"]):
                 if n in gaps[i] and not any(t["text"].casefold() in kept_text for t in a["answers"]):
-                    missing.append(((i, pos), {"id": f"xq-nm-en-de-{q['id']}", "question": q["question"],
-                                               "answers": [], "sources": [], "evidence": [], "answerable": False}))
+                    missing.append(((i, pos), unanswerable_row("xq-nm-en-de", q)))
                 elif n not in gaps[i]:
                     inside.append((i, pos))
                 pos += 1
     kept = set(inside)
-    rng = random.Random(17)
-    pool = [row for row in answerable if row[0] in kept]
-    rows = missing + rng.sample(pool, min(len(missing), len(pool)))
-    return [row for _, row in sorted(rows, key=lambda r: r[0])], skipped
+    return balanced(missing, [row for row in answerable if row[0] in kept], random.Random(17)), texts
 
 
 SENTENCE = re.compile(r"(?<=[.!?])\s+(?=[A-ZÄÖÜ0-9„“\"(])")
@@ -186,13 +195,11 @@ def gapped_rows(data: dict[str, list[dict]], en: list[dict], articles: list[int]
         texts[i] = article_text({"title": data["de"][i]["title"], "paragraphs": paragraphs})
         for key, q, a in chosen:
             if not any(t["text"].casefold() in texts[i].casefold() for t in a["answers"]):
-                missing.append((key, {"id": f"xq-sn-en-de-{q['id']}", "question": q["question"], "answers": [],
-                                      "sources": [], "evidence": [], "answerable": False}))
+                missing.append((key, unanswerable_row("xq-sn-en-de", q)))
         kept_keys |= {key for key, _, _ in chosen}
     pool = [(key, row) for key, row in answerable if key not in kept_keys and key[0] in texts
             and all(e in texts[key[0]] for e in row["evidence"])]
-    rows = missing + rng.sample(pool, min(len(missing), len(pool)))
-    return [row for _, row in sorted(rows, key=lambda r: r[0])], texts
+    return balanced(missing, pool, rng), texts
 
 
 def check(rows: list[dict], corpus: Path) -> None:
@@ -228,13 +235,6 @@ def main() -> None:
             for i in members:
                 (args.out / "corpus" / folder / file_name(i, en[i]["title"])).write_text(
                     article_text(data[lang][i]), encoding="utf-8", newline="\n")
-        gaps = left_out(articles, len(en[articles[0]]["paragraphs"]))
-        (args.out / "corpus" / f"de-{split}-gaps").mkdir(parents=True)
-        for i in articles:
-            kept = {**data["de"][i], "paragraphs": [p for n, p in enumerate(data["de"][i]["paragraphs"])
-                                                    if n not in gaps[i]]}
-            (args.out / "corpus" / f"de-{split}-gaps" / file_name(i, en[i]["title"])).write_text(
-                article_text(kept), encoding="utf-8", newline="\n")
         for name, (q_lang, a_lang) in SETS.items():
             keyed, skipped = build_rows(data, en, articles, q_lang, a_lang, f"xq-{name}")
             rows = [row for _, row in keyed]
@@ -247,22 +247,16 @@ def main() -> None:
         n_ans = sum(r["answerable"] for r in rows)
         print(f"unanswerable.{split}.jsonl: {len(rows)} questions ({n_ans} answerable, "
               f"{len(rows) - n_ans} unanswerable), {skipped} skipped")
-        rows, texts = gapped_rows(data, en, articles)
-        (args.out / "corpus" / f"de-{split}-sentences").mkdir(parents=True)
-        for i, text in texts.items():
-            (args.out / "corpus" / f"de-{split}-sentences" / file_name(i, en[i]["title"])).write_text(
-                text, encoding="utf-8", newline="\n")
-        check(rows, args.out / "corpus" / f"de-{split}-sentences")
-        write_jsonl(args.out / f"sentence-nearmiss.{split}.jsonl", rows)
-        n_ans = sum(r["answerable"] for r in rows)
-        print(f"sentence-nearmiss.{split}.jsonl: {len(rows)} questions ({n_ans} answerable, "
-              f"{len(rows) - n_ans} unanswerable)")
-        rows, _ = nearmiss_rows(data, en, articles)
-        check(rows, args.out / "corpus" / f"de-{split}-gaps")
-        write_jsonl(args.out / f"nearmiss.{split}.jsonl", rows)
-        n_ans = sum(r["answerable"] for r in rows)
-        print(f"nearmiss.{split}.jsonl: {len(rows)} questions ({n_ans} answerable, {len(rows) - n_ans} unanswerable)")
-
+        for name, folder, make in (("sentence-nearmiss", "sentences", gapped_rows), ("nearmiss", "gaps", nearmiss_rows)):
+            rows, texts = make(data, en, articles)
+            corpus = args.out / "corpus" / f"de-{split}-{folder}"
+            corpus.mkdir(parents=True)
+            for i, text in texts.items():
+                (corpus / file_name(i, en[i]["title"])).write_text(text, encoding="utf-8", newline="\n")
+            check(rows, corpus)
+            write_jsonl(args.out / f"{name}.{split}.jsonl", rows)
+            n_ans = sum(r["answerable"] for r in rows)
+            print(f"{name}.{split}.jsonl: {len(rows)} questions ({n_ans} answerable, {len(rows) - n_ans} unanswerable)")
 
 if __name__ == "__main__":
     main()
