@@ -9,12 +9,15 @@ export ANONYMIZED_TELEMETRY := False
 export GRADIO_ANALYTICS_ENABLED := False
 export UI_BROWSER_REQUIRED := 1
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
-APT_PACKAGES := chromium
+# FreeDict word lists between the profile languages (rag/bilingual.py): a question's words meet an article's
+# in another language. Each pair is read in both directions, so one dictionary per pair would do; both are kept.
+DICTS := eng-deu deu-eng eng-spa spa-eng eng-fra fra-eng deu-fra fra-deu deu-spa spa-deu fra-spa
+APT_PACKAGES := chromium $(addprefix dict-freedict-,$(DICTS))
 
 .PHONY: install system chat test eval index clean
 install: system $(STAMP)
 
-# chromium drives the browser tests.
+# chromium drives the browser tests; the dictionaries feed cross-language word matching.
 system:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \

@@ -35,6 +35,7 @@ DEV_SETS += [(X / "unanswerable.dev.jsonl", X / "corpus" / "de-dev-part"),
              (X / "nearmiss.dev.jsonl", X / "corpus" / "de-dev-gaps"),
              (X / "sentence-nearmiss.dev.jsonl", X / "corpus" / "de-dev-sentences")]
 DEV_SETS += [(p, None) for p in sorted((ROOT / "evals").glob("dev*.jsonl"))]
+MAX_FALSE_ABSTENTIONS = 0.05  # the ceiling the suite sets on every answerable set
 
 
 def collect(settings: Settings, k: int) -> list[dict]:
@@ -87,24 +88,33 @@ def main() -> None:
     conf = np.array([confidence(tuple(f)) for f in X_])
     una_sets = [s for s in sets if any(not r["answerable"] for r in rows if r["set"] == s)]
     print(f"\n{'threshold':>9} {'false abst (all)':>17} " + " ".join(f"{'abst ' + s[:18]:>24}" for s in una_sets))
-    for t in np.arange(0.05, 0.96, 0.05):
+    for t in np.arange(0.05, 0.96, 0.025):
         fa = np.mean(conf[y] < t)
         cells = " ".join(f"{np.mean([c < t for c, r in zip(conf, rows) if r['set'] == s and not r['answerable']]):>24.3f}"
                          for s in una_sets)
         worst = max(np.mean([c < t for c, r in zip(conf, rows) if r["set"] == s and r["answerable"]]) for s in sets)
         print(f"{t:>9.2f} {fa:>8.3f} (max {worst:.3f}) {cells}")
-    weak_table(conf, rows)
+    print(f"\n{'threshold':>9} " + " ".join(f"{'FA ' + s[:18]:>22}" for s in sets))
+    for t in np.arange(0.05, 0.51, 0.025):
+        print(f"{t:>9.2f} " + " ".join(
+            f"{np.mean([c < t for c, r in zip(conf, rows) if r['set'] == s and r['answerable']]):>22.3f}" for s in sets))
+    fine = np.arange(0.0, 1.0, 0.005)
+    lose = [max(np.mean([c < t for c, r in zip(conf, rows) if r["set"] == s and r["answerable"]]) for s in sets)
+            for t in fine]
+    pick = max((t for t, worst in zip(fine, lose) if worst <= MAX_FALSE_ABSTENTIONS), default=0.0)
+    print(f"\nsuggested abstain_below = {pick:.3f}: the highest threshold at which no development set abstains on "
+          f"more than {MAX_FALSE_ABSTENTIONS:.0%} of its answerable questions")
+    weak_table(conf, rows, pick)
 
 
-def weak_table(conf: np.ndarray, rows: list[dict]) -> None:
+def weak_table(conf: np.ndarray, rows: list[dict], abstain_below: float) -> None:
     """The weak-match cue's trade-off: among answered questions (not abstained), how often an answer below
     each threshold is wrong (unanswerable, or its best quote lacks the fact) against one above it. Pick
     ``rag.extractive.WEAK_BELOW`` as the highest threshold where a flagged answer is still at least twice as
     likely to be wrong as an unflagged one."""
     from rag.extractive import WEAK_BELOW
-    from rag.settings import Settings
 
-    answered = conf >= Settings().abstain_below
+    answered = conf >= abstain_below
     wrong = np.array([not r["answerable"] or r["fact"] < 0.5 for r in rows])[answered]
     c = conf[answered]
     print(f"\nweak-match cue (in use: {WEAK_BELOW}), over {len(c)} answered questions, {wrong.mean():.3f} wrong")

@@ -37,7 +37,7 @@ class Assistant:
     def warm_up(self, progress: bool = False) -> Assistant:
         """Load the embedding model and the index; build the index first when there is none yet."""
         self.embedder.warm_up()
-        self._view(progress)
+        self._view(progress).lexical.prepare()
         return self
 
     def _view(self, progress: bool = False, force: bool = False) -> Retriever:

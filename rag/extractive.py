@@ -28,7 +28,7 @@ COVER_WEIGHT = 0.1  # of lexical coverage against cosine similarity, for a sente
 QUOTE_MARGIN = 0.04  # quote another sentence scoring within this of the best
 # Logistic confidence over (1, similarity, coverage, absent share, similarity margin), fitted by
 # evals/calibrate.py on the development splits.
-CONFIDENCE = (-7.98, 10.38, 0.93, -1.93, 11.26)
+CONFIDENCE = (-14.93, 16.73, 3.74, -0.86, 9.55)
 # Below this confidence an answer that is given says "weak match: check the sources". Picked on the dev
 # splits (evals/calibrate.py prints the table) as the highest threshold at which a flagged answer is still at
 # least twice as likely to be wrong as an unflagged one: it flags 19% of answers, 26% of them wrong against

@@ -3,8 +3,10 @@
 A chunk is tokenized with its article's profile. A question is tokenized once per language of the
 corpus, with that language's stemmer less the question language's stop words; retrieval fuses BM25 only for
 passages in the question's language, where words meet by stem. Accents are
-kept for stemming and stripped afterwards, so "Müller" meets "Muller". It leaves out translation and
-spelling rules: dense retrieval carries meaning across languages.
+kept for stemming and stripped afterwards, so "Müller" meets "Muller". Across languages a question's words
+meet the articles' through their dictionary translations (``rag.bilingual``), where a dictionary of the pair
+is installed; a word's translations count as alternatives of one another. Spelling rules are left out: dense
+retrieval carries meaning across languages.
 """
 
 from __future__ import annotations
@@ -12,12 +14,13 @@ from __future__ import annotations
 import json
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 
-from .profiles import Profile, profile
+from .bilingual import translations
+from .profiles import PROFILES, Profile, profile
 from .text import plain, words
 
 
@@ -33,15 +36,35 @@ def tokens(text: str, prof: Profile) -> list[str]:
     return [t for w in words(text) if w.lower() not in prof.stopwords for t in _forms(w, prof)]
 
 
+def _translated(words_: list[str], asked: Profile, target: Profile) -> dict[str, tuple[str, ...]]:
+    """Each word that the pair's dictionary knows (as written, or by its stem) -> its translations' tokens."""
+    if not (asked.dictionary and target.dictionary):
+        return {}
+    table = translations(asked.dictionary, target.dictionary)
+    out = {}
+    for w in words_:
+        found = table.get(w) or table.get(asked.stem([w])[0], ())
+        if toks := tuple(dict.fromkeys(t for tr in found for t in tokens(tr, target))):
+            out[w] = toks
+    return out
+
+
 @dataclass(frozen=True)
 class QueryTerms:
-    """Each content word of a question -> its tokens under every corpus language's profile."""
+    """Each content word of a question -> its tokens under every corpus language's profile; and, per corpus
+    language other than the question's, each word -> the tokens of its dictionary translations."""
 
     forms: dict[str, tuple[str, ...]]
+    bridged: dict[str, dict[str, tuple[str, ...]]] = field(default_factory=dict)
 
     @property
     def all(self) -> set[str]:
         return {t for ts in self.forms.values() for t in ts}
+
+    def alternatives(self, word: str, language: str | None = None) -> tuple[str, ...]:
+        """The word's own tokens and those of its translations (into ``language``, or into every language)."""
+        bridges = [self.bridged.get(language, {})] if language is not None else list(self.bridged.values())
+        return tuple(dict.fromkeys((*self.forms[word], *(t for b in bridges for t in b.get(word, ())))))
 
 
 class Lexical:
@@ -77,6 +100,14 @@ class Lexical:
         bm25 = bm25s.BM25.load(str(folder / "bm25"), mmap=True) if (folder / "bm25").is_dir() else None
         return cls(bm25, languages)
 
+    def prepare(self) -> None:
+        """Read the dictionaries from every profile language into the corpus's languages now (a first read
+        parses each for seconds, later ones load its cache), so that no question waits for it."""
+        for code in self.languages:
+            for asked in PROFILES.values():
+                if asked.code != code and asked.dictionary and profile(code).dictionary:
+                    translations(asked.dictionary, profile(code).dictionary)
+
     def doc_freq(self, token: str) -> int:
         """How many chunks use ``token``: the length of its column in BM25's sparse matrix."""
         tid = self.bm25.vocab_dict.get(token) if self.bm25 is not None else None
@@ -102,12 +133,28 @@ class Lexical:
                      for f in _forms(w, profile(code))]
             if forms:
                 out[low] = tuple(dict.fromkeys(forms))
-        return QueryTerms(out)
+        bridged = {code: found for code in self.languages if code != language
+                   and (found := _translated(list(out), asked, profile(code)))}
+        return QueryTerms(out, bridged)
 
     def weight(self, forms: tuple[str, ...]) -> float:
         """A word's weight: the idf of its rarest form that the articles use; the most for an absent word."""
         present = [self.idf(f) for f in forms if self.doc_freq(f)]
         return max(present) if present else self.idf("")
+
+    def bridged_scores(self, terms: QueryTerms, language: str) -> np.ndarray | None:
+        """BM25 of each chunk for the question's words translated into ``language``: per word, the best of
+        its translations (they are alternatives, not a conjunction), summed over words. None without a
+        dictionary for the pair."""
+        found = terms.bridged.get(language)
+        if not found or not self.n:
+            return None
+        total = np.zeros(self.n)
+        for stems in found.values():
+            ids = [i for t in stems if (i := self.bm25.vocab_dict.get(t)) is not None]
+            if ids:
+                total += np.max([np.asarray(self.bm25.get_scores_from_ids([i]), dtype=float) for i in ids], axis=0)
+        return total
 
     def scores(self, terms: QueryTerms) -> np.ndarray:
         """BM25 score of each chunk, in index order."""
@@ -119,13 +166,15 @@ class Lexical:
     def absent_share(self, terms: QueryTerms) -> float:
         """The weighted share of the question's words that no article uses in any form: a question about
         what the articles never mention (a mountain, a sports result)."""
-        total = sum(self.weight(f) for f in terms.forms.values())
-        absent = sum(self.weight(f) for f in terms.forms.values() if not any(self.doc_freq(t) for t in f))
+        alts = [terms.alternatives(w) for w in terms.forms]
+        total = sum(self.weight(f) for f in alts)
+        absent = sum(self.weight(f) for f in alts if not any(self.doc_freq(t) for t in f))
         return absent / total if total else 0.0
 
     def coverage(self, terms: QueryTerms, text: str, language: str) -> float:
-        """The weighted share of the question's words that ``text`` holds in some form."""
+        """The weighted share of the question's words that ``text`` holds in some form or translation."""
         have = set(tokens(text, profile(language)))
-        total = sum(self.weight(f) for f in terms.forms.values())
-        got = sum(self.weight(f) for f in terms.forms.values() if have.intersection(f))
+        alts = [terms.alternatives(w, language) for w in terms.forms]
+        total = sum(self.weight(f) for f in alts)
+        got = sum(self.weight(f) for f in alts if have.intersection(f))
         return got / total if total else 0.0

@@ -1,7 +1,7 @@
 """Language profiles: everything the pipeline knows about a language, in one place.
 
 A profile holds the stop words and Snowball stemmer (bm25s's lists, PyStemmer), the NLTK Punkt model
-that splits its sentences, and the wording of the answers the library writes itself. Languages without
+that splits its sentences, the name of its FreeDict dictionaries (``rag.bilingual``), and the wording of the answers the library writes itself. Languages without
 a profile get ``NEUTRAL``: no stop words, no stemming, a punctuation splitter; the multilingual vectors
 still work for them. ``detect`` picks the profile of a text with py3langid,
 whose model ships inside its package.
@@ -32,6 +32,7 @@ class Profile:
     time_words: tuple[str, ...] = ()  # words of a clock time that may follow a date ("Uhr", "pm")
     weekdays: tuple[str, ...] = ()  # Monday..Sunday, for placing "on Wednesday" by the article's date
     pronouns: tuple[str, ...] = ()  # words near a sentence's start that point back to an earlier sentence
+    dictionary: str | None = None  # ISO 639-2 code naming its FreeDict dictionaries (``rag.bilingual``)
     nouns_capitalised: bool | None = None  # German writes every noun capitalised; None: measure it on the text
     joiners: tuple[str, ...] = ()  # short words inside one answer: lists, ranges, name particles ("and", "bis", "de")
     ask_number: tuple[str, ...] = ()  # question words asking for a quantity or a time ("how many", "when")
@@ -74,7 +75,7 @@ PROFILES = {
                   ("schreibe einen kommentar", "schreiben sie einen kommentar", "kommentar schreiben", "kommentare",
                    "kommentar", "teilen", "mehr zum thema", "anzeige", "werbung"),
                   ("datum", "veröffentlicht", "aktualisiert", "stand"), ("uhr", "um"),
-                  nouns_capitalised=True,
+                  dictionary="deu", nouns_capitalised=True,
                   joiners=("und", "oder", "bis", "von"),
                   ask_number=("wie viele", "wie viel", "wie lange", "wie alt", "wie hoch", "wie groß", "wann",
                               "welchem jahr", "welches jahr", "welchen jahren"),
@@ -97,7 +98,7 @@ PROFILES = {
                   ("leave a comment", "leave a reply", "comments", "share", "share this", "advertisement",
                    "related articles", "read more"),
                   ("date", "published", "updated"), ("am", "pm", "at"),
-                  nouns_capitalised=False,
+                  dictionary="eng", nouns_capitalised=False,
                   joiners=("and", "or", "to", "of"),
                   ask_number=("how many", "how much", "how long", "how old", "how far", "how high", "how large", "when",
                               "what year", "which year", "what date", "what percentage"),
@@ -114,7 +115,7 @@ PROFILES = {
                   ("foto", "fotos", "imagen", "fuente"),
                   ("deja un comentario", "comentarios", "compartir", "publicidad", "te puede interesar"),
                   ("fecha", "publicado", "actualizado"), ("h", "horas", "a", "las"),
-                  nouns_capitalised=False,
+                  dictionary="spa", nouns_capitalised=False,
                   joiners=("y", "e", "o", "u", "a", "de", "del"),
                   ask_number=("cuántos", "cuántas", "cuánto", "cuánta", "cuándo", "qué año", "qué fecha"),
                   ask_name=("quién", "quiénes", "dónde", "cuál", "cuáles"),
@@ -134,7 +135,7 @@ PROFILES = {
                   ("photo", "photos", "image", "crédit", "source"),
                   ("laisser un commentaire", "commentaires", "partager", "publicité", "lire aussi"),
                   ("date", "publié", "mis à jour"), ("h", "heures", "à"),
-                  nouns_capitalised=False,
+                  dictionary="fra", nouns_capitalised=False,
                   joiners=("et", "ou", "à", "de", "du", "des"),
                   ask_number=("combien", "quand", "quelle année", "quelle date"),
                   ask_name=("qui", "où", "quel", "quelle", "quels", "quelles"),

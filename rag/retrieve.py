@@ -73,6 +73,11 @@ class Retriever:
             dense = _spread(n, chunk) + _spread(n, sent)
             # words meet words of their own language: across languages BM25 matches mostly by chance
             fused += _z(dense) + self.lexical_weight * _z(lex) * self._language(q.language)
+            for code in q.terms.bridged:  # other languages' passages, through the question's translated words
+                bridged = self.lexical.bridged_scores(q.terms, code)
+                if bridged is not None:
+                    fused += self.lexical_weight * _z(bridged) * self._language(code)
+                    lex = np.maximum(lex, bridged)
             dense_best, lex_best = np.maximum(dense_best, dense), np.maximum(lex_best, lex)
         if allowed is not None:
             fused = np.where(allowed, fused, -np.inf)

@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     # answering
     backend: str = Field("extractive", min_length=1)
     max_sentences: int = Field(3, gt=0)
-    abstain_below: float = Field(0.25, ge=0, le=1)  # confidence below which the extractive answer abstains
+    abstain_below: float = Field(0.17, ge=0, le=1)  # confidence below which the extractive answer abstains
     max_question_chars: int = Field(2000, gt=0)
     # LLM backends
     model: str = ""
