@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from functools import lru_cache
 from pathlib import Path
 
+from . import profiles
 from .backends import EXTRACTIVE, Backend, check_name, get_backend
 from .embed import Embedder
 from .errors import QuestionError, RagError
@@ -37,6 +38,7 @@ class Assistant:
     def warm_up(self, progress: bool = False) -> Assistant:
         """Load the embedding model and the index; build the index first when there is none yet."""
         self.embedder.warm_up()
+        profiles.warm_up()
         self._view(progress).lexical.prepare()
         return self
 

@@ -174,6 +174,11 @@ def detect(text: str) -> str:
     return next((code for code, p in ranked if code in PROFILES and p >= p_top / 2), top)
 
 
+def warm_up() -> None:
+    """Load the language identifier's model now (half a second), not on the first question."""
+    _identifier()
+
+
 @lru_cache(maxsize=1)
 def _identifier():
     from py3langid.langid import _load_identifier

@@ -107,7 +107,7 @@ BORROWED = pytest.mark.xfail(strict=True, reason="not met yet: a follow-up borro
 
 
 @pytest.mark.parametrize("question", [pytest.param("Wie hoch ist der Kilimandscharo?", marks=BORROWED),
-                                      pytest.param("Welche Zutaten braucht man für einen Käsekuchen?", marks=BORROWED),
+                                      "Welche Zutaten braucht man für einen Käsekuchen?",
                                       "Which team won the Premier League last season?"])
 def test_off_topic_question_in_a_conversation_abstains(assistant, question):
     assert assistant.ask(question).abstained  # asked on its own, it abstains
