@@ -149,11 +149,15 @@ class Lexical:
         found = terms.bridged.get(language)
         if not found or not self.n:
             return None
+        data, indices, indptr = (self.bm25.scores[k] for k in ("data", "indices", "indptr"))
         total = np.zeros(self.n)
-        for stems in found.values():
-            ids = [i for t in stems if (i := self.bm25.vocab_dict.get(t)) is not None]
-            if ids:
-                total += np.max([np.asarray(self.bm25.get_scores_from_ids([i]), dtype=float) for i in ids], axis=0)
+        for stems in found.values():  # per word: only the postings of its translations are read
+            best = np.zeros(self.n)
+            for t in stems:
+                if (i := self.bm25.vocab_dict.get(t)) is not None:
+                    rows = np.asarray(indices[indptr[i]:indptr[i + 1]])
+                    best[rows] = np.maximum(best[rows], data[indptr[i]:indptr[i + 1]])
+            total += best
         return total
 
     def scores(self, terms: QueryTerms) -> np.ndarray:
