@@ -2,8 +2,9 @@
 
 A question is analysed once into a ``Query`` (language, vector, lexical terms) and passed on. A chunk's
 dense score adds the similarity of its own vector (text under its article's title) and of its best
-sentence: the sentence that answers stands out even in a long chunk. Fusion adds z-scored dense and lexical scores (``lexical_weight`` x
-lexical, for passages in the question's language), which keeps how far ahead a passage is, unlike
+sentence: the sentence that answers stands out even in a long chunk. Fusion adds z-scored dense and
+lexical scores (``lexical_weight`` x BM25: of the question's words for passages in its language, of their
+dictionary translations for passages in another), which keeps how far ahead a passage is, unlike
 reciprocal rank fusion.
 """
 
