@@ -10,7 +10,7 @@ export GRADIO_ANALYTICS_ENABLED := False
 export UI_BROWSER_REQUIRED := 1
 SUDO   := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # FreeDict word lists between the profile languages (rag/bilingual.py): a question's words meet an article's
-# in another language. Each pair is read in both directions, so one dictionary per pair would do; both are kept.
+# in another language. Each pair reads both directions, inverting the reverse one (Debian has no spa-fra).
 DICTS := eng-deu deu-eng eng-spa spa-eng eng-fra fra-eng deu-fra fra-deu deu-spa spa-deu fra-spa
 APT_PACKAGES := chromium $(addprefix dict-freedict-,$(DICTS))
 

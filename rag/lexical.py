@@ -1,8 +1,8 @@
 """Lexical matching: BM25 (bm25s) over stemmed words, each text stemmed by the profile of its language.
 
 A chunk is tokenized with its article's profile. A question is tokenized once per language of the
-corpus, with that language's stemmer less the question language's stop words; retrieval fuses BM25 only for
-passages in the question's language, where words meet by stem. Accents are
+corpus, with that language's stemmer less the question language's stop words; for passages in the question's
+language its words meet by stem. Accents are
 kept for stemming and stripped afterwards, so "Müller" meets "Muller". Across languages a question's words
 meet the articles' through their dictionary translations (``rag.bilingual``), where a dictionary of the pair
 is installed; a word's translations count as alternatives of one another. Spelling rules are left out: dense
@@ -19,7 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .bilingual import translations
+from .bilingual import by_stem, translations
 from .profiles import PROFILES, Profile, profile
 from .text import plain, words
 
@@ -37,13 +37,14 @@ def tokens(text: str, prof: Profile) -> list[str]:
 
 
 def _translated(words_: list[str], asked: Profile, target: Profile) -> dict[str, tuple[str, ...]]:
-    """Each word that the pair's dictionary knows (as written, or by its stem) -> its translations' tokens."""
+    """Each word that the pair's dictionary knows (as written, or by its stem: "cities" finds "city") -> the
+    tokens of its translations."""
     if not (asked.dictionary and target.dictionary):
         return {}
     table = translations(asked.dictionary, target.dictionary)
     out = {}
     for w in words_:
-        found = table.get(w) or table.get(asked.stem([w])[0], ())
+        found = table.get(w) or by_stem(asked.dictionary, target.dictionary, asked.stem).get(asked.stem([w])[0], ())
         if toks := tuple(dict.fromkeys(t for tr in found for t in tokens(tr, target))):
             out[w] = toks
     return out
@@ -106,7 +107,7 @@ class Lexical:
         for code in self.languages:
             for asked in PROFILES.values():
                 if asked.code != code and asked.dictionary and profile(code).dictionary:
-                    translations(asked.dictionary, profile(code).dictionary)
+                    by_stem(asked.dictionary, profile(code).dictionary, asked.stem)
 
     def doc_freq(self, token: str) -> int:
         """How many chunks use ``token``: the length of its column in BM25's sparse matrix."""
@@ -124,17 +125,16 @@ class Lexical:
         """The question's content words (its language's stop words left out), each under every corpus
         language's stemmer."""
         asked = profile(language)
-        out: dict[str, tuple[str, ...]] = {}
+        own: dict[str, tuple[str, ...]] = {}
         for w in words(question):
             low = w.lower()
-            if low in asked.stopwords or low in out:
-                continue
-            forms = [f for code in self.languages if low not in profile(code).stopwords
-                     for f in _forms(w, profile(code))]
-            if forms:
-                out[low] = tuple(dict.fromkeys(forms))
+            if low not in asked.stopwords and low not in own:
+                own[low] = tuple(dict.fromkeys(f for code in self.languages if low not in profile(code).stopwords
+                                               for f in _forms(w, profile(code))))
+        # a word may be a stop word of the articles' language and still translate ("war" -> "Krieg")
         bridged = {code: found for code in self.languages if code != language
-                   and (found := _translated(list(out), asked, profile(code)))}
+                   and (found := _translated(list(own), asked, profile(code)))}
+        out = {w: forms for w, forms in own.items() if forms or any(w in b for b in bridged.values())}
         return QueryTerms(out, bridged)
 
     def weight(self, forms: tuple[str, ...]) -> float:

@@ -78,7 +78,7 @@ class Retriever:
                 bridged = self.lexical.bridged_scores(q.terms, code)
                 if bridged is not None:
                     fused += self.lexical_weight * _z(bridged) * self._language(code)
-                    lex = np.maximum(lex, bridged)
+                    lex = np.maximum(lex, np.where(self._language(code), bridged, 0.0))
             dense_best, lex_best = np.maximum(dense_best, dense), np.maximum(lex_best, lex)
         if allowed is not None:
             fused = np.where(allowed, fused, -np.inf)

@@ -49,9 +49,9 @@ def tiny_pair(tmp_path, monkeypatch):
     ])
     monkeypatch.setattr(bilingual, "DICT_DIRS", (folder,))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
-    bilingual.translations.cache_clear()
+    bilingual.forget()
     yield folder
-    bilingual.translations.cache_clear()
+    bilingual.forget()
 
 
 def test_a_pair_reads_both_dictionaries(tiny_pair):
@@ -62,13 +62,46 @@ def test_a_pair_reads_both_dictionaries(tiny_pair):
     assert "to give up" not in table and "town hall" not in table
 
 
-def test_a_pair_is_cached_and_the_cache_follows_the_files(tiny_pair, tmp_path):
-    bilingual.translations("eng", "deu")
-    cached = list((tmp_path / "cache" / "rag" / "bilingual").glob("eng-deu-*.pkl"))
-    assert len(cached) == 1
+def test_a_pair_is_cached_and_the_cache_follows_the_files(tiny_pair, tmp_path, monkeypatch):
+    first = bilingual.translations("eng", "deu")
+    assert len(list((tmp_path / "cache" / "rag" / "bilingual").glob("eng-deu-*.json"))) == 1
+    bilingual.forget()
+    with monkeypatch.context() as m:  # a second process reads the cache, not the dictionaries
+        m.setattr(bilingual, "_entries", lambda *a: (_ for _ in ()).throw(AssertionError("parsed again")))
+        assert bilingual.translations("eng", "deu") == first
     _write_dict(tiny_pair, "freedict-eng-deu", ["gift /ɡɪft/\nPräsent\n"])  # an updated dictionary
-    bilingual.translations.cache_clear()
+    bilingual.forget()
     assert bilingual.translations("eng", "deu")["gift"] == ("Präsent",)
+    assert len(list((tmp_path / "cache" / "rag" / "bilingual").glob("eng-deu-*.json"))) == 1  # the old one went
+
+
+@pytest.mark.parametrize("damage", ["not gzip", "truncated", "bad offsets"])
+def test_a_damaged_dictionary_is_skipped(tiny_pair, damage):
+    dz, index = tiny_pair / "freedict-eng-deu.dict.dz", tiny_pair / "freedict-eng-deu.index"
+    if damage == "not gzip":
+        dz.write_bytes(b"plain text")
+    elif damage == "truncated":
+        dz.write_bytes(dz.read_bytes()[:20])
+    else:
+        index.write_text("gift\t!!\t??\nmayor\n", encoding="utf-8")
+    table = bilingual.translations("eng", "deu")
+    assert "gift" not in table and table["letter"] == ("Brief",)  # the other half of the pair still counts
+
+
+def test_inflected_words_find_their_headword(tiny_pair):
+    lex = Lexical.build(GERMAN, ["de", "de"])
+    assert lex.terms("the mayors", "en").bridged["de"]["mayors"] == ("burgermeist",)
+
+
+def test_a_stop_word_of_the_articles_language_still_translates(tiny_pair):
+    """English "war" is a German stop word; over German articles it must still find "Krieg"."""
+    _write_dict(tiny_pair, "freedict-eng-deu", ["war /wɔː/\nKrieg <masc>\n"])
+    bilingual.forget()
+    lex = Lexical.build(["Der Krieg endete im Mai.", "Der Frieden kam im Mai."], ["de", "de"])
+    terms = lex.terms("When did the war end?", "en")
+    assert terms.bridged["de"]["war"] == ("krieg",)
+    scores = lex.bridged_scores(terms, "de")
+    assert scores[0] > scores[1] == 0
 
 
 def test_no_dictionary_no_translations(tiny_pair):
@@ -109,3 +142,21 @@ def test_same_language_needs_no_bridge(tiny_pair):
 def test_the_installed_dictionary():
     table = bilingual.translations("eng", "deu")
     assert "Krieg" in table["war"] and "Geschenk" in table["gift"]
+
+
+def test_an_english_question_meets_german_articles_through_the_dictionary(tiny_pair, tmp_path):
+    """End to end: the lexical side ranks the German passage holding the translated words first. The file
+    named last would come last on a tie, so only the translations can put it first."""
+    from rag import Assistant, Settings
+
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "a_brief.txt").write_text("Post aus Berlin\n\n" + GERMAN[1] + " Er las ihn sofort.\n", encoding="utf-8")
+    (corpus / "b_markt.txt").write_text("Wochenmarkt\n\nAm Samstag verkauften die Bauern Äpfel und Birnen auf dem "
+                                        "Marktplatz.\n", encoding="utf-8")
+    (corpus / "z_abschied.txt").write_text("Abschied\n\n" + GERMAN[0] + " Er dankte allen.\n", encoding="utf-8")
+    settings = Settings.load(env={}, corpus_dir=str(corpus), index_dir=str(tmp_path / "index"))
+    passages = Assistant(settings).retrieve("Which gift did the mayor get?", top_k=3)
+    by_source = {p.chunk.source: p for p in passages}
+    assert by_source["z_abschied.txt"].lexical_rank == 1 and by_source["a_brief.txt"].lexical_rank == 2
+    assert passages[0].chunk.source == "z_abschied.txt"
