@@ -39,7 +39,7 @@ class Assistant:
         """Load the embedding model and the index; build the index first when there is none yet."""
         self.embedder.warm_up()
         profiles.warm_up()
-        self._view(progress).lexical.prepare()
+        self._view(progress)
         return self
 
     def _view(self, progress: bool = False, force: bool = False) -> Retriever:
@@ -49,6 +49,7 @@ class Assistant:
             if self._retriever is None or self._snap is not snap:
                 self._retriever = Retriever(snap.catalog, snap.store, snap.sentences, self.embedder,
                                             self.settings.lexical_weight)
+                self._retriever.lexical.prepare()  # once per index version: its languages may be new
                 self._snap = snap
             return self._retriever
 

@@ -1,9 +1,9 @@
 """Language profiles: everything the pipeline knows about a language, in one place.
 
 A profile holds the stop words and Snowball stemmer (bm25s's lists, PyStemmer), the NLTK Punkt model
-that splits its sentences, the name of its FreeDict dictionaries (``rag.bilingual``), and the wording of the answers the library writes itself. Languages without
-a profile get ``NEUTRAL``: no stop words, no stemming, a punctuation splitter; the multilingual vectors
-still work for them. ``detect`` picks the profile of a text with py3langid,
+that splits its sentences, the name of its FreeDict dictionaries (``rag.bilingual``), and the wording of
+the answers the library writes itself. Languages without a profile get ``NEUTRAL``: no stop words, no
+stemming, no dictionary, a punctuation splitter; the multilingual vectors still work for them. ``detect`` picks the profile of a text with py3langid,
 whose model ships inside its package.
 """
 
