@@ -101,12 +101,7 @@ def test_bad_questions_get_clear_messages(assistant, question, message):
         assistant.retrieve(question)
 
 
-BORROWED = pytest.mark.xfail(strict=True, reason="not met yet: a follow-up borrows the conversation's similarity "
-                             "(rag/extractive.py signals, context), which also raises the confidence; scoring the "
-                             "confidence on the message alone fixes this but drops follow-up fact recall 0.81 -> 0.63")
-
-
-@pytest.mark.parametrize("question", [pytest.param("Wie hoch ist der Kilimandscharo?", marks=BORROWED),
+@pytest.mark.parametrize("question", ["Wie hoch ist der Kilimandscharo?",
                                       "Welche Zutaten braucht man für einen Käsekuchen?",
                                       "Which team won the Premier League last season?"])
 def test_off_topic_question_in_a_conversation_abstains(assistant, question):
