@@ -88,22 +88,22 @@ def main() -> None:
 
     ex.CONFIDENCE = weights
     conf = np.array([confidence(tuple(f)) for f in X_])
-    una_sets = [s for s in sets if any(not r["answerable"] for r in rows if r["set"] == s)]
-    print(f"\n{'threshold':>9} {'false abst (all)':>17} " + " ".join(f"{'abst ' + s[:18]:>24}" for s in una_sets))
+    in_set = {s: np.array([r["set"] == s for r in rows]) for s in sets}
+    answerable = {s: conf[m & y] for s, m in in_set.items()}  # each set's answerable questions' confidences
+    unanswerable = {s: conf[m & ~y] for s, m in in_set.items() if (m & ~y).any()}
+
+    def worst(t: float) -> float:
+        """The largest share of a set's answerable questions abstained on at threshold ``t``."""
+        return max(np.mean(c < t) for c in answerable.values())
+
+    print(f"\n{'threshold':>9} {'false abst (all)':>17} " + " ".join(f"{'abst ' + s[:18]:>24}" for s in unanswerable))
     for t in np.arange(0.05, 0.96, 0.025):
-        fa = np.mean(conf[y] < t)
-        cells = " ".join(f"{np.mean([c < t for c, r in zip(conf, rows) if r['set'] == s and not r['answerable']]):>24.3f}"
-                         for s in una_sets)
-        worst = max(np.mean([c < t for c, r in zip(conf, rows) if r["set"] == s and r["answerable"]]) for s in sets)
-        print(f"{t:>9.2f} {fa:>8.3f} (max {worst:.3f}) {cells}")
+        cells = " ".join(f"{np.mean(c < t):>24.3f}" for c in unanswerable.values())
+        print(f"{t:>9.2f} {np.mean(conf[y] < t):>8.3f} (max {worst(t):.3f}) {cells}")
     print(f"\n{'threshold':>9} " + " ".join(f"{'FA ' + s[:18]:>22}" for s in sets))
     for t in np.arange(0.05, 0.51, 0.025):
-        print(f"{t:>9.2f} " + " ".join(
-            f"{np.mean([c < t for c, r in zip(conf, rows) if r['set'] == s and r['answerable']]):>22.3f}" for s in sets))
-    fine = np.arange(0.0, 1.0, 0.005)
-    lose = [max(np.mean([c < t for c, r in zip(conf, rows) if r["set"] == s and r["answerable"]]) for s in sets)
-            for t in fine]
-    pick = max((t for t, worst in zip(fine, lose) if worst <= MAX_FALSE_ABSTENTIONS), default=0.0)
+        print(f"{t:>9.2f} " + " ".join(f"{np.mean(answerable[s] < t):>22.3f}" for s in sets))
+    pick = max((t for t in np.arange(0.0, 1.0, 0.005) if worst(t) <= MAX_FALSE_ABSTENTIONS), default=0.0)
     print(f"\nsuggested abstain_below = {pick:.3f}: the highest threshold at which no development set abstains on "
           f"more than {MAX_FALSE_ABSTENTIONS:.0%} of its answerable questions")
     weak_table(conf, rows, pick)

@@ -110,10 +110,14 @@ def unanswerable_row(prefix: str, q: dict) -> dict:
             "answerable": False}
 
 
+def in_file_order(keyed: list[tuple]) -> list[dict]:
+    """Rows keyed by (article, position), in that order, without their keys."""
+    return [row for _, row in sorted(keyed, key=lambda r: r[0])]
+
+
 def balanced(missing: list, pool: list, rng: random.Random) -> list[dict]:
     """The unanswerable rows with as many answerable ones drawn from ``pool``, in file order."""
-    rows = missing + rng.sample(pool, min(len(missing), len(pool)))
-    return [row for _, row in sorted(rows, key=lambda r: r[0])]
+    return in_file_order(missing + rng.sample(pool, min(len(missing), len(pool))))
 
 
 def unanswerable_rows(data: dict[str, list[dict]], en: list[dict], articles: list[int]) -> tuple[list[dict], int]:
@@ -125,7 +129,7 @@ def unanswerable_rows(data: dict[str, list[dict]], en: list[dict], articles: lis
     if len(asked) < 100:
         print(f"  note: only {len(asked)} questions in the 4 missing articles; all are used")
     rows += [(key, unanswerable_row("xq-un-en-de", q)) for key, q in rng.sample(asked, min(100, len(asked)))]
-    return [row for _, row in sorted(rows, key=lambda r: r[0])], skipped
+    return in_file_order(rows), skipped
 
 
 GAPS = 2  # paragraphs left out of each article for the near-miss mix

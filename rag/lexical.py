@@ -42,9 +42,10 @@ def _translated(words_: list[str], asked: Profile, target: Profile) -> dict[str,
     if not (asked.dictionary and target.dictionary):
         return {}
     table = translations(asked.dictionary, target.dictionary)
+    stemmed = by_stem(asked.dictionary, target.dictionary, asked.stem)
     out = {}
     for w in words_:
-        found = table.get(w) or by_stem(asked.dictionary, target.dictionary, asked.stem).get(asked.stem([w])[0], ())
+        found = table.get(w) or stemmed.get(asked.stem([w])[0], ())
         if toks := tuple(dict.fromkeys(t for tr in found for t in tokens(tr, target))):
             out[w] = toks
     return out
