@@ -39,7 +39,7 @@ def import_floor(job: dict) -> dict:
 # indexing
 def index(job: dict) -> dict:
     bot = _assistant(job)
-    bot.embedder.warm_up()  # loading the model is start-up, not indexing
+    bot.embedder.warm_up(passages=True)  # loading the model is start-up, not indexing
     tally = Tally(job["sample"], bot.embedder.dim)
     real = count_passages(bot.embedder, tally, job["standin"])
     start = _now()
@@ -151,7 +151,7 @@ def floor(job: dict) -> dict:
     else:
         bot = _assistant(job)
         texts = corpora.chunk_texts(job["corpus"], bot.settings.chunk_tokens, bot.settings.chunk_overlap)
-        bot.embedder.warm_up()
+        bot.embedder.warm_up(passages=True)
         encode, dim = bot.embedder.embed_passages, bot.embedder.dim
     import chromadb
 

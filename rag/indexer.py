@@ -85,7 +85,9 @@ def build_index(paths: list[str | Path], store: Store, sentences: Store, embedde
     # every chunk's sentences, not only the new chunks': a lost or half-built sentence collection is completed
     needed = {sentence_id(t): t for c in wanted for t in c.sentence_texts}
     present = sentences.ids()
-    to_embed = [sid for sid in needed if sid not in present]
+    # in order of length, so a batch pads little: short sentences beside long ones cost several times over
+    to_embed = sorted((sid for sid in needed if sid not in present), key=lambda sid: len(needed[sid]))
+    new.sort(key=lambda c: len(passage_text(c)))
     bar = _bar(len(to_embed) + len(new), progress)
     for i in range(0, len(to_embed), 32):
         batch = to_embed[i:i + 32]
