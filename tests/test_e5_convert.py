@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import numpy as np
 import pytest
 
@@ -15,6 +17,7 @@ TEXTS = [
     "Wie viele Menschen leben in Köln?",
     "El presidente visitó la fábrica de cohetes en el este del país.",
     "ﬁnal ½ Ａ\ttab\n\nnew  line",  # characters the model normalises
+    "Ko\u0308ln und Mu\u0308nchen",  # decomposed umlauts
 ]
 
 
@@ -35,10 +38,11 @@ def test_converted_model_matches_the_package_engine(cache):
     ours = SentenceTransformer(str(folder), device="cpu").encode(
         ["passage: " + t for t in TEXTS] + ["query: " + t for t in TEXTS], normalize_embeddings=True)
     engine = E5()
-    theirs = np.vstack([np.asarray(engine.passage(TEXTS)).reshape(len(TEXTS), -1),
-                        np.asarray(engine.query(TEXTS)).reshape(len(TEXTS), -1)])
+    composed = [unicodedata.normalize("NFKC", t) for t in TEXTS]  # the engine maps characters one by one
+    theirs = np.vstack([np.asarray(engine.passage(composed)).reshape(len(TEXTS), -1),
+                        np.asarray(engine.query(composed)).reshape(len(TEXTS), -1)])
     cosine = (ours * theirs).sum(axis=1)
-    assert cosine.min() >= 0.99, cosine
+    assert cosine.min() >= 0.9995, cosine  # a position table off by one row reads 0.994-0.998
     # one space for both languages: an English question finds the German passage that answers it
     model = SentenceTransformer(str(folder), device="cpu")
     question = model.encode(["query: When did the train leave Moscow?"], normalize_embeddings=True)[0]
@@ -52,6 +56,21 @@ def test_conversion_happens_once(cache):
     assert e5_convert.converted_model() == first
     assert (first / "model.safetensors").stat().st_mtime_ns == stamp
     assert not [p for p in first.parent.iterdir() if p.is_dir() and p != first]  # no half-written folder left
+
+
+def test_an_incomplete_folder_is_converted_again_and_older_ones_go(cache):
+    good = e5_convert.converted_model()
+    (good / "converted.json").unlink()  # as if a crash hit before the folder was complete
+    (good / "model.safetensors").write_bytes(b"")
+    older = good.parent / "multilingual-e5-small-0123456789abcdef-v0"
+    mine = good.parent / "multilingual-e5-small-finetuned"  # not a conversion: left alone
+    for d in (older, mine):
+        d.mkdir()
+        (d / "modules.json").write_text("[]")
+    e5_convert.converted_model.cache_clear()
+    assert e5_convert.converted_model() == good
+    assert (good / "model.safetensors").stat().st_size > 1_000_000
+    assert not older.exists() and mine.exists()
 
 
 def test_damaged_weights_are_refused_and_nothing_is_written(cache, tmp_path, monkeypatch):
