@@ -21,8 +21,6 @@ SAMPLE = 60  # questions per external set, spread evenly over the set (so over i
 # the day one is met the test fails and asks for its line here to be removed.
 NOT_MET: dict[tuple[str, str], str] = {
     ("seed questions", "abstention.accuracy"): "0.0714",
-    # the full dev set meets it (0.030); CI's sample of 60 misses by one question
-    ("xquad unanswerable mix (dev)", "abstention.false_abstentions"): "0.0667 on the sample",
 }
 
 
