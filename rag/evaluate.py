@@ -51,8 +51,10 @@ def corpus_assistant(settings: Settings, corpus: str | Path) -> Assistant:
     if not any(p.is_file() for p in Path(corpus).rglob("*")):
         raise ConfigError(f"No articles in {corpus}: point --corpus at a folder of .txt or .md files.")
     # one cache folder per corpus folder and index settings; the sync below follows its files' changes
-    digest = hashlib.sha256(f"{Path(corpus).resolve()}|{settings.embedding_model}|{settings.chunk_tokens}|"
-                            f"{settings.chunk_overlap}|{LAYOUT}".encode())
+    key = f"{Path(corpus).resolve()}|{settings.embedding_model}|{settings.chunk_tokens}|{settings.chunk_overlap}|{LAYOUT}"
+    if settings.passage_prefix is not None:  # a prefix of one's own makes other vectors: another cache
+        key += f"|{settings.passage_prefix}"
+    digest = hashlib.sha256(key.encode())
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rag" / "eval" / digest.hexdigest()[:16]
     assistant = Assistant(settings.replace(corpus_dir=str(corpus), index_dir=str(cache), chroma_host="",
                                            collection="articles"))
