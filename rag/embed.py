@@ -94,11 +94,7 @@ class Embedder:
 
     def embed_passages(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
         self.warm_up(passages=True)
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        return self._model.encode([self.passage_prefix + t for t in texts], batch_size=batch_size,
-                                  normalize_embeddings=True, convert_to_numpy=True,
-                                  show_progress_bar=False).astype(np.float32)
+        return self._encode([self.passage_prefix + t for t in texts], batch_size)
 
     def embed_query(self, text: str) -> np.ndarray:
         return _cached_query(self, text)
@@ -108,8 +104,14 @@ class Embedder:
         if self._engine is not None:  # it adds the "query: " prefix itself, and maps characters one by one
             text = unicodedata.normalize("NFKC", text)  # as the converted tokenizer does: composed, not decomposed
             return np.asarray(self._engine.query([text]), dtype=np.float32).reshape(-1)
-        return self._model.encode([self.query_prefix + text], normalize_embeddings=True, convert_to_numpy=True,
-                                  show_progress_bar=False).astype(np.float32)[0]
+        return self._encode([self.query_prefix + text])[0]
+
+    def _encode(self, texts: list[str], batch_size: int = 32) -> np.ndarray:
+        """Unit vectors from the sentence-transformers model, prefixes already added."""
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return self._model.encode(texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True,
+                                  show_progress_bar=False).astype(np.float32)
 
 
 @lru_cache(maxsize=512)

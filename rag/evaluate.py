@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .assistant import Assistant
-from .errors import ConfigError, ModelMismatchError
+from .errors import ConfigError
 from .indexer import LAYOUT
 from .scoring import Got, load_questions, score_one, summarize
 from .settings import Settings
@@ -58,10 +58,7 @@ def corpus_assistant(settings: Settings, corpus: str | Path) -> Assistant:
     cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rag" / "eval" / digest.hexdigest()[:16]
     assistant = Assistant(settings.replace(corpus_dir=str(corpus), index_dir=str(cache), chroma_host="",
                                            collection="articles"))
-    try:
-        assistant.index()  # in step with today's cleaning and chunking: only what changed is embedded again
-    except ModelMismatchError:  # built by another version of the project: the cache is ours to rebuild
-        assistant.index(rebuild=True)
+    assistant.index()  # in step with today's cleaning and chunking: only what changed is embedded again
     return assistant
 
 
