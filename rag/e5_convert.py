@@ -5,8 +5,8 @@ in the engine's own file (``E5S1``, read as ``e5.c`` documents it). Converted on
 ``~/.cache/rag/models/`` (fp32 safetensors, a ``tokenizer.json``, mean pooling and normalisation), the model
 runs on PyTorch, several times faster on a CPU than the engine (which quantises activations to 8 bits and
 runs attention in scalar loops), and any sentence-transformers code can load it. The file is checked against
-the wheel's RECORD hash first, and the folder is written beside its final place, marked complete last and renamed, under a lock, so a half-written
-one never loads.
+the wheel's RECORD hash first, and the folder is written beside its final place, marked complete last and
+renamed, under a lock, so a half-written one never loads.
 What it leaves out: the engine's 8-bit activations (vectors differ from the engine's by rounding: cosine
 0.9999), and its windows over texts past 512 tokens (sentence-transformers truncates; chunks here stay far below).
 """
