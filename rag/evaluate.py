@@ -14,7 +14,7 @@ from pathlib import Path
 
 from .assistant import Assistant
 from .errors import ConfigError
-from .indexer import LAYOUT
+from .indexer import CHUNK_VECTORS, LAYOUT
 from .scoring import Got, load_questions, score_one, summarize
 from .settings import Settings
 
@@ -51,7 +51,7 @@ def corpus_assistant(settings: Settings, corpus: str | Path) -> Assistant:
     if not any(p.is_file() for p in Path(corpus).rglob("*")):
         raise ConfigError(f"No articles in {corpus}: point --corpus at a folder of .txt or .md files.")
     # one cache folder per corpus folder and index settings; the sync below follows its files' changes
-    key = f"{Path(corpus).resolve()}|{settings.embedding_model}|{settings.chunk_tokens}|{settings.chunk_overlap}|{LAYOUT}"
+    key = f"{Path(corpus).resolve()}|{settings.embedding_model}|{settings.chunk_tokens}|{settings.chunk_overlap}|{LAYOUT}|{CHUNK_VECTORS}"
     if settings.passage_prefix is not None:  # a prefix of one's own makes other vectors: another cache
         key += f"|{settings.passage_prefix}"
     digest = hashlib.sha256(key.encode())

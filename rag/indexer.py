@@ -11,7 +11,9 @@ from dataclasses import dataclass, field
 
 from pathlib import Path
 
-from .chunks import chunk_article
+import numpy as np
+
+from .chunks import chunk_article, token_counter
 from .corpus import load_corpus
 from .embed import Embedder
 from .errors import CorpusError
@@ -34,6 +36,11 @@ class IndexReport:
 
 
 LAYOUT = "titled-chunks+sentences"  # what the vectors are of; an index of another layout must be rebuilt
+# How a chunk's vector is made (``chunk_vector``). Not in the manifest: an index whose chunks were embedded
+# whole holds vectors of the same text in the same space, so it stays usable; eval caches key on it.
+CHUNK_VECTORS = "sentences-by-tokens+title/4"
+TITLE_WEIGHT = 0.25  # chosen on the development splits among 0, 0.25, 0.5 and 1
+BLOCK = 512  # new chunks whose sentences are embedded together, then the chunks written
 
 
 def manifest_for(embedder: Embedder, chunk_tokens: int, chunk_overlap: int) -> dict:
@@ -47,9 +54,9 @@ def build_index(paths: list[str | Path], store: Store, sentences: Store, embedde
     """Sync ``store`` (chunks) and ``sentences`` (their sentence vectors) with the articles under ``paths``;
     the caller holds the write lock. Returns the report and the catalog of the whole index after the run.
 
-    A chunk is embedded with its article's title (context for a passage from the middle of an article), and
-    each of its sentences on its own, once per distinct text: the best sentence helps find the chunk and picks
-    the quote. Vectors are written a batch at a time as they are made, so a killed run keeps what it finished.
+    Each sentence is embedded on its own, once per distinct text: the best sentence helps find the chunk and
+    picks the quote, and the chunk's vector is made from its sentences' and its title's (``chunk_vector``).
+    Vectors are written a block at a time as they are made, so a killed run keeps what it finished.
     Stale chunks are returned, not deleted: the caller deletes them once the new version is published.
     With ``prune`` the index mirrors ``paths`` (articles no longer there are dropped); without it, only the
     articles found are added or replaced."""
@@ -83,24 +90,27 @@ def build_index(paths: list[str | Path], store: Store, sentences: Store, embedde
     new = [c for c in wanted if c.id not in have]
     stale = sorted(have - wanted_ids)
     # every chunk's sentences, not only the new chunks': a lost or half-built sentence collection is completed
-    needed = {sentence_id(t): t for c in wanted for t in c.sentence_texts}
     present = sentences.ids()
-    # in order of length, so a batch pads little: short sentences beside long ones cost several times over
-    to_embed = sorted((sid for sid in needed if sid not in present), key=lambda sid: len(needed[sid]))
-    new.sort(key=lambda c: len(passage_text(c)))
-    bar = _bar(len(to_embed) + len(new), progress)
-    for i in range(0, len(to_embed), 32):
-        batch = to_embed[i:i + 32]
-        sentences.put_vectors(batch, embedder.embed_passages([needed[sid] for sid in batch]))
-        bar.update(len(batch))
-    for i in range(0, len(new), 32):
-        batch = new[i:i + 32]
-        store.upsert(batch, embedder.embed_passages([passage_text(c) for c in batch]))
-        bar.update(len(batch))
+    pending = {sentence_id(t): t for c in wanted for t in c.sentence_texts if sentence_id(t) not in present}
+    bar = _bar(len(pending), progress)
+    embedded, done, titles = 0, {}, {}
+    for i in range(0, len(new), BLOCK):
+        block = new[i:i + BLOCK]
+        own = {sentence_id(t) for c in block for t in c.sentence_texts}
+        fresh = {sid: pending.pop(sid) for sid in own if sid in pending}
+        done = {sid: v for sid, v in done.items() if sid in own}  # the last block's: overlap repeats its sentences
+        done.update(_embed_sentences(fresh, sentences, embedder, bar))
+        done.update(sentences.vectors([sid for sid in own if sid not in done]))
+        heads = sorted({c.title for c in block if _titled(c) and c.title not in titles})
+        if heads:
+            titles.update(zip(heads, embedder.embed_passages(heads)))
+        store.upsert(block, [chunk_vector(c, done, titles.get(c.title)) for c in block])
+        embedded += len(fresh)
+    embedded += len(_embed_sentences(pending, sentences, embedder, bar))  # sentences of unchanged chunks
     bar.close()
     catalog = finish(store, sentences, expected, set(stale), say)
     return IndexReport(articles=len(articles), chunks=len(wanted), added=len(new), removed=len(stale),
-                       unchanged=len(wanted) - len(new), embedded=len(new), sentences=len(to_embed), skipped=skipped,
+                       unchanged=len(wanted) - len(new), embedded=len(new), sentences=embedded, skipped=skipped,
                        seconds=time.perf_counter() - started), catalog, stale
 
 
@@ -139,12 +149,38 @@ def collect_garbage(store: Store, sentences: Store, catalog: Catalog, stale: lis
         sentences.delete([sid for sid in sentences.ids() if not catalog.has_sentence(sid)])
 
 
-def passage_text(chunk: Chunk) -> str:
-    """What a chunk's vector is made from: the text, after the article's title unless it opens with it."""
-    return chunk.text if chunk.text.startswith(chunk.title) else f"{chunk.title}\n\n{chunk.text}"
+def chunk_vector(chunk: Chunk, sentence_vectors: dict, title_vector=None) -> np.ndarray:
+    """A chunk's vector from its sentences' (weighted by their tokens) and, as context for a passage from the
+    middle of an article, its title's at ``TITLE_WEIGHT``: one model pass per sentence, none per chunk. On the
+    development splits this retrieves as well as embedding the chunk under its title (pooled hit@5 0.979,
+    MRR 0.897 against 0.979 and 0.896) at half the indexing cost."""
+    count = token_counter()
+    weights = np.array([count(t) for t in chunk.sentence_texts], dtype=np.float32)
+    stacked = np.asarray([sentence_vectors[sentence_id(t)] for t in chunk.sentence_texts], dtype=np.float32)
+    v = weights @ stacked / weights.sum()
+    if title_vector is not None:
+        v = v + TITLE_WEIGHT * np.asarray(title_vector, dtype=np.float32)
+    return v / np.linalg.norm(v)
 
 
-def _bar(total: int, enabled: bool, what: str = "Embedding sentences and chunks"):
+def _titled(chunk: Chunk) -> bool:
+    return bool(chunk.title) and not chunk.text.startswith(chunk.title)
+
+
+def _embed_sentences(texts: dict[str, str], sentences: Store, embedder: Embedder, bar) -> dict:
+    """Embed and store ``texts`` (id -> text) in order of length, so a batch pads little; id -> vector."""
+    order = sorted(texts, key=lambda sid: len(texts[sid]))
+    out = {}
+    for i in range(0, len(order), 32):
+        batch = order[i:i + 32]
+        vectors = embedder.embed_passages([texts[sid] for sid in batch])
+        sentences.put_vectors(batch, vectors)
+        out.update(zip(batch, vectors))
+        bar.update(len(batch))
+    return out
+
+
+def _bar(total: int, enabled: bool, what: str = "Embedding sentences"):
     from tqdm import tqdm
 
     return tqdm(total=total, desc=what, unit="text", disable=not enabled, leave=False)
