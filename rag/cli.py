@@ -141,7 +141,7 @@ def _run(args, settings) -> int:
         for path, why in report.skipped:
             print(f"skipped {path}: {why}", file=sys.stderr)
         print(f"{report.articles} articles, {report.chunks} chunks: {report.added} added, {report.removed} removed, "
-              f"{report.unchanged} unchanged, {report.embedded} chunks and {report.sentences} sentences embedded"
+              f"{report.unchanged} unchanged, {report.sentences} sentences embedded"
               f" in {report.seconds:.1f} s")
         return 0
     if args.command == "ask":

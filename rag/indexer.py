@@ -102,8 +102,7 @@ def build_index(paths: list[str | Path], store: Store, sentences: Store, embedde
         done.update(_embed_sentences(fresh, sentences, embedder, bar))
         done.update(sentences.vectors([sid for sid in own if sid not in done]))
         heads = sorted({c.title for c in block if _titled(c) and c.title not in titles})
-        if heads:
-            titles.update(zip(heads, embedder.embed_passages(heads)))
+        titles.update(_title_vectors(heads, sentences, embedder))
         store.upsert(block, [chunk_vector(c, done, titles.get(c.title)) for c in block])
         embedded += len(fresh)
     embedded += len(_embed_sentences(pending, sentences, embedder, bar))  # sentences of unchanged chunks
@@ -165,6 +164,14 @@ def chunk_vector(chunk: Chunk, sentence_vectors: dict, title_vector=None) -> np.
 
 def _titled(chunk: Chunk) -> bool:
     return bool(chunk.title) and not chunk.text.startswith(chunk.title)
+
+
+def _title_vectors(titles: list[str], sentences: Store, embedder: Embedder) -> dict:
+    """title -> vector; a title also found as a sentence (the article's first line) is not embedded again."""
+    known = sentences.vectors([sentence_id(t) for t in titles]) if titles else {}
+    out = {t: known[sentence_id(t)] for t in titles if sentence_id(t) in known}
+    rest = [t for t in titles if t not in out]
+    return {**out, **dict(zip(rest, embedder.embed_passages(rest)))} if rest else out
 
 
 def _embed_sentences(texts: dict[str, str], sentences: Store, embedder: Embedder, bar) -> dict:

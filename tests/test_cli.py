@@ -66,7 +66,7 @@ def test_errors_are_one_line_and_exit_2(env, capsys, argv, message):
 def test_index_reports_what_it_did(env, capsys):
     assert main(["index"]) == 0
     out = capsys.readouterr().out
-    assert "0 added, 0 removed" in out and "0 chunks and 0 sentences embedded" in out  # the index is up to date
+    assert "0 added, 0 removed" in out and "unchanged, 0 sentences embedded" in out  # the index is up to date
 
 
 def test_index_of_a_missing_folder(env, tmp_path, capsys, monkeypatch):

@@ -85,6 +85,30 @@ def test_index_is_incremental(fresh, corpus):
     _check_complete(fresh)  # the sentences only that article held are gone too
 
 
+def test_each_text_passes_through_the_model_once(fresh, monkeypatch):
+    """Indexing embeds each distinct sentence and title once and no chunk whole; a chunk's vector, made from
+    theirs, still finds that chunk among the model's own embeddings of every whole chunk."""
+    real = fresh.embedder.embed_passages
+    seen: list[str] = []
+
+    def counted(texts, batch_size=32):
+        seen.extend(texts)
+        return real(texts, batch_size)
+
+    monkeypatch.setattr(fresh.embedder, "embed_passages", counted)
+    fresh.index()
+    monkeypatch.undo()
+    chunks = _chunks(fresh)
+    sentences = {t for c in chunks for t in c.sentence_texts}
+    titles = {c.title for c in chunks if not c.text.startswith(c.title)}
+    assert len(seen) == len(set(seen)) and set(seen) == sentences | titles
+    stored = fresh._view().store.collection.get(ids=[c.id for c in chunks], include=["embeddings"])
+    composed = np.asarray(stored["embeddings"])[[stored["ids"].index(c.id) for c in chunks]]
+    whole = np.asarray(real([f"{c.title}\n\n{c.text}" for c in chunks]))
+    found = np.argmax(composed @ whole.T, axis=1) == np.arange(len(chunks))
+    assert found.mean() >= 0.9, f"{found.mean():.2f} of chunks find their own whole-text vector first"
+
+
 def test_moved_text_is_not_embedded_again(fresh, corpus):
     fresh.index()
     path = corpus / "000_c3f8bdba9f1897a0.txt"
