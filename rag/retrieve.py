@@ -1,7 +1,7 @@
 """Hybrid retrieval: multilingual dense vectors from Chroma and BM25, fused.
 
 A question is analysed once into a ``Query`` (language, vector, lexical terms) and passed on. A chunk's
-dense score adds the similarity of its own vector (text under its article's title) and of its best
+dense score adds the similarity of its own vector (its sentences' and its title's) and of its best
 sentence: the sentence that answers stands out even in a long chunk. Fusion adds z-scored dense and
 lexical scores (``lexical_weight`` x BM25: of the question's words for passages in its language, of their
 dictionary translations for passages in another), which keeps how far ahead a passage is, unlike

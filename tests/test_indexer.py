@@ -14,6 +14,7 @@ import pytest
 from rag import Assistant, Settings
 from rag.errors import IndexLockedError, IndexMissingError, ModelMismatchError, RagError
 from rag.types import Chunk
+from rag import indexer
 from rag.catalog import Catalog
 from rag.lock import index_lock, server_lock
 from rag.store import SENTENCES_SUFFIX, Store, open_client, sentence_id
@@ -60,7 +61,8 @@ def _check_complete(a: Assistant) -> None:
 def test_index_is_incremental(fresh, corpus):
     files = len(list(corpus.iterdir()))
     first = fresh.index()
-    assert (first.articles, first.added, first.embedded, first.removed) == (files, first.chunks, first.chunks, 0)
+    assert (first.articles, first.added, first.removed) == (files, first.chunks, 0)
+    assert first.embedded >= first.sentences  # and the titles
     assert first.sentences == len(_sentence_ids(_chunks(fresh)))
     _check_complete(fresh)
     again = fresh.index()
@@ -71,7 +73,7 @@ def test_index_is_incremental(fresh, corpus):
                     encoding="utf-8")
     changed = fresh.index()
     assert 1 <= changed.added <= 2 and changed.removed <= 1
-    assert changed.embedded == changed.added and changed.sentences == 1  # only the new sentence
+    assert changed.sentences == 1 and changed.embedded <= 2  # only the new sentence, and maybe its title
     store = _stores(fresh)[0]
     assert store.count() == changed.chunks
     assert any("Zoo" in c.text for c in store.all_chunks())
@@ -85,9 +87,15 @@ def test_index_is_incremental(fresh, corpus):
     _check_complete(fresh)  # the sentences only that article held are gone too
 
 
-def test_each_text_passes_through_the_model_once(fresh, monkeypatch):
-    """Indexing embeds each distinct sentence and title once and no chunk whole; a chunk's vector, made from
-    theirs, still finds that chunk among the model's own embeddings of every whole chunk."""
+def _chunk_vectors(a: Assistant) -> tuple[list[Chunk], np.ndarray]:
+    chunks = sorted(_chunks(a), key=lambda c: c.id)
+    got = _stores(a)[0].collection.get(ids=[c.id for c in chunks], include=["embeddings"])
+    return chunks, np.asarray(got["embeddings"])[[got["ids"].index(c.id) for c in chunks]]
+
+
+def test_each_text_passes_through_the_model_once(fresh, tmp_path, monkeypatch):
+    """Indexing embeds each distinct sentence and title once and no chunk whole, in blocks of any size; a
+    chunk's vector, made from theirs, still finds that chunk among the model's embeddings of whole chunks."""
     real = fresh.embedder.embed_passages
     seen: list[str] = []
 
@@ -96,17 +104,33 @@ def test_each_text_passes_through_the_model_once(fresh, monkeypatch):
         return real(texts, batch_size)
 
     monkeypatch.setattr(fresh.embedder, "embed_passages", counted)
-    fresh.index()
-    monkeypatch.undo()
-    chunks = _chunks(fresh)
+    monkeypatch.setattr(indexer, "BLOCK", 3)
+    report = fresh.index()
+    chunks, composed = _chunk_vectors(fresh)
     sentences = {t for c in chunks for t in c.sentence_texts}
     titles = {c.title for c in chunks if not c.text.startswith(c.title)}
-    assert len(seen) == len(set(seen)) and set(seen) == sentences | titles
-    stored = fresh._view().store.collection.get(ids=[c.id for c in chunks], include=["embeddings"])
-    composed = np.asarray(stored["embeddings"])[[stored["ids"].index(c.id) for c in chunks]]
+    assert len(seen) == len(set(seen)) == report.embedded and set(seen) == sentences | titles
+    monkeypatch.undo()
+    one_block = Assistant(fresh.settings.replace(index_dir=str(tmp_path / "one-block")))
+    one_block.index()
+    assert np.allclose(_chunk_vectors(one_block)[1], composed, atol=1e-5)
     whole = np.asarray(real([f"{c.title}\n\n{c.text}" for c in chunks]))
     found = np.argmax(composed @ whole.T, axis=1) == np.arange(len(chunks))
     assert found.mean() >= 0.9, f"{found.mean():.2f} of chunks find their own whole-text vector first"
+
+
+def test_chunk_vector_weighs_sentences_by_tokens_and_adds_the_title():
+    """Hand-worked: sentences of 2 and 4 tokens along two axes, the title along a third."""
+    short, long = "Ja.", "Kim reiste ab"
+    chunk = Chunk(id="c", source="a.txt", title="T", date="", start=0, end=17, text=f"{short} {long}",
+                  sentences=((0, 3), (4, 17)), sentence_texts=(short, long), n_tokens=4)
+    assert [indexer.token_counter()(t) for t in (short, long)] == [2, 4]
+    vectors = {sentence_id(short): np.array([1.0, 0, 0]), sentence_id(long): np.array([0, 1.0, 0])}
+    alone = indexer.chunk_vector(chunk, vectors)
+    assert np.allclose(alone, np.array([2, 4, 0]) / np.linalg.norm([2, 4, 0]))
+    titled = indexer.chunk_vector(chunk, vectors, np.array([0, 0, 1.0]))
+    expected = np.array([2 / 6, 4 / 6, indexer.TITLE_WEIGHT])
+    assert np.allclose(titled, expected / np.linalg.norm(expected))
 
 
 def test_moved_text_is_not_embedded_again(fresh, corpus):
@@ -114,8 +138,8 @@ def test_moved_text_is_not_embedded_again(fresh, corpus):
     path = corpus / "000_c3f8bdba9f1897a0.txt"
     path.write_text("Eine neue Zeile am Anfang.\n\n" + path.read_text(encoding="utf-8"), encoding="utf-8")
     report = fresh.index()
-    assert report.added > 1 and report.embedded == report.added  # every chunk moved, so every id changed
-    assert report.sentences == 1  # but only the new sentence was embedded
+    assert report.added > 1  # every chunk moved, so every id changed
+    assert report.sentences == 1 and report.embedded <= 2  # but only the new sentence (and the title) was embedded
     _check_complete(fresh)
 
 
@@ -136,6 +160,7 @@ def test_index_round_trip(fresh):
 def test_crash_half_way_is_repaired(fresh, monkeypatch):
     """A run that dies after embedding some sentences leaves an index marked incomplete; the next run completes
     it, embeds no sentence twice, and writes no duplicate."""
+    monkeypatch.setattr(indexer, "BLOCK", 4)  # several blocks, so some chunks are finished before the crash
     real = fresh.embedder.embed_passages
     calls = []
 
@@ -148,12 +173,12 @@ def test_crash_half_way_is_repaired(fresh, monkeypatch):
     monkeypatch.setattr(fresh.embedder, "embed_passages", dies_on_the_third_batch)
     with pytest.raises(RuntimeError, match="killed"):
         fresh.index()
-    monkeypatch.undo()
+    monkeypatch.setattr(fresh.embedder, "embed_passages", real)
     client = open_client(fresh.settings.index_dir)
     store, sentences = Store(client, "articles", create=False), Store(client, "articles" + SENTENCES_SUFFIX, create=False)
     assert store.manifest()["complete"] is False and sentences.manifest()["complete"] is False
     chunks_kept, sentences_kept = store.count(), sentences.count()
-    assert chunks_kept + sentences_kept > 0  # finished batches were written as they were made
+    assert chunks_kept > 0 and sentences_kept > 0  # finished blocks were written as they were made
     report = fresh.index()
     assert report.added == report.chunks - chunks_kept
     total = len(_sentence_ids(_chunks(fresh)))
