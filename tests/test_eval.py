@@ -21,6 +21,8 @@ SAMPLE = 60  # questions per external set, spread evenly over the set (so over i
 # the day one is met the test fails and asks for its line here to be removed.
 NOT_MET: dict[tuple[str, str], str] = {
     ("seed questions", "abstention.accuracy"): "0.0714",
+    # 5 of CI's 60 sampled questions; the full set meets it (0.044)
+    ("xquad en->es (dev)", "abstention.false_abstentions"): "0.0833 on the sample",
 }
 
 
