@@ -110,6 +110,16 @@ def test_off_topic_question_in_a_conversation_abstains(assistant, question):
     assert a.abstained and a.citations == [], a.text
 
 
+@pytest.mark.xfail(strict=True, reason="known: the last answer's text lifts the context's similarity to the "
+                   "corpus just above abstain_below (confidence 0.19 and 0.18 against 0.17); no measured fix yet")
+@pytest.mark.parametrize("question", ["Who won the 2022 FIFA World Cup?", "Wie hoch ist der Kilimandscharo?"])
+def test_off_topic_question_after_a_real_answer_abstains(assistant, question):
+    """As above, after a real answer instead of a placeholder: a new chat user's first topic switch."""
+    first = "Which bombers did Kim inspect?"
+    a = assistant.chat(question, [(first, assistant.ask(first).text)])
+    assert a.abstained and a.citations == [], a.text
+
+
 @pytest.mark.parametrize("first, second", [
     ("Wo traf Kim Jong Un Wladimir Putin?", "Which bombers did Kim inspect?"),
     ("Which bombers did Kim inspect?", "What did Kim receive as a farewell gift?"),
