@@ -152,6 +152,7 @@ def test_conversation_examples_topk_abstention_error(browser, app_url):
     error = page.locator("#rag-chat .rag-error").last
     expect(error).to_be_visible()
     expect(page.locator("#rag-chat [data-testid=bot]").last).to_contain_text("limit is 2000")
+    expect(page.locator("#rag-chat [data-testid=user]").last).to_contain_text(re.compile(r"Warum.* … \(\d+ characters\)"))
     assert "Traceback" not in page.content()
     page.get_by_role("button", name="New conversation").click()
     expect(page.locator("#rag-chat [data-testid=bot]")).to_have_count(0)

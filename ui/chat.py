@@ -60,7 +60,9 @@ def respond(assistant: Assistant, settings: Settings, message: str, chat: list, 
     chat, history, done = list(chat or []), list(history or []), list(done or [])
     try:
         assistant.check_question(message)
-    except QuestionError as exc:
+    except QuestionError as exc:  # shown under the question it refuses, not as part of the last answer
+        if message.strip():  # counted as the error counts it
+            chat.append({"role": "user", "content": render.user_markdown(message.strip())})
         chat.append({"role": "assistant", "content": render.error_markdown(str(exc))})
         yield gr.skip(), chat, history, done, gr.skip(), None
         return
