@@ -51,7 +51,8 @@ def corpus_assistant(settings: Settings, corpus: str | Path) -> Assistant:
     if not any(p.is_file() for p in Path(corpus).rglob("*")):
         raise ConfigError(f"No articles in {corpus}: point --corpus at a folder of .txt or .md files.")
     # one cache folder per corpus folder and index settings; the sync below follows its files' changes
-    key = f"{Path(corpus).resolve()}|{settings.embedding_model}|{settings.chunk_tokens}|{settings.chunk_overlap}|{LAYOUT}|{CHUNK_VECTORS}"
+    key = (f"{Path(corpus).resolve()}|{settings.embedding_model}|{settings.chunk_tokens}|{settings.chunk_overlap}"
+           f"|{LAYOUT}|{CHUNK_VECTORS}")
     if settings.passage_prefix is not None:  # a prefix of one's own makes other vectors: another cache
         key += f"|{settings.passage_prefix}"
     digest = hashlib.sha256(key.encode())
