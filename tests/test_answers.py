@@ -110,11 +110,14 @@ def test_off_topic_question_in_a_conversation_abstains(assistant, question):
     assert a.abstained and a.citations == [], a.text
 
 
-@pytest.mark.xfail(strict=True, reason="known: the last answer's text lifts the context's similarity to the "
-                   "corpus just above abstain_below (confidence 0.19 and 0.18 against 0.17); no measured fix yet")
-@pytest.mark.parametrize("question", ["Who won the 2022 FIFA World Cup?", "Wie hoch ist der Kilimandscharo?"])
+@pytest.mark.parametrize("question", [
+    "Who won the 2022 FIFA World Cup?", "Which team won the Premier League last season?",
+    pytest.param("Wie hoch ist der Kilimandscharo?", marks=pytest.mark.xfail(
+        strict=True, reason="known: confidence 0.185 against abstain_below 0.17 after the bombers answer")),
+])
 def test_off_topic_question_after_a_real_answer_abstains(assistant, question):
-    """As above, after a real answer instead of a placeholder: a new chat user's first topic switch."""
+    """As above, after a real answer instead of a placeholder: a new chat user's first topic switch. The last
+    answer's words lift its neighbourhood, so how far a follow-up may rise above its own similarity is bounded."""
     first = "Which bombers did Kim inspect?"
     a = assistant.chat(question, [(first, assistant.ask(first).text)])
     assert a.abstained and a.citations == [], a.text
