@@ -26,6 +26,8 @@ from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
+from .settings import cache_dir
+
 log = logging.getLogger(__name__)
 
 DICT_DIRS = (Path("/usr/share/dictd"), Path("/usr/local/share/dictd"))
@@ -74,7 +76,7 @@ def _translations(source: str, target: str) -> dict[str, tuple[str, ...]]:
     if not files:
         return {}
     stamp = repr([PARSER_VERSION, MAX_TRANSLATIONS] + [(str(f), f.stat().st_size, f.stat().st_mtime_ns) for f in files])
-    cache = _cache_dir() / f"{source}-{target}-{hashlib.sha256(stamp.encode()).hexdigest()[:16]}.json"
+    cache = cache_dir("bilingual") / f"{source}-{target}-{hashlib.sha256(stamp.encode()).hexdigest()[:16]}.json"
     try:
         return {w: tuple(ts) for w, ts in json.loads(cache.read_text(encoding="utf-8")).items()}
     except (OSError, ValueError, AttributeError):
@@ -159,5 +161,3 @@ def _number(text: str) -> int | None:
     return n
 
 
-def _cache_dir() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rag" / "bilingual"

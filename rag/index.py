@@ -9,7 +9,6 @@ a Chroma server). A rebuild writes a new generation of collections and publishes
 from __future__ import annotations
 
 import logging
-import os
 import threading
 import time
 from contextlib import contextmanager
@@ -24,7 +23,7 @@ from .errors import IndexBrokenError, IndexLockedError, IndexMissingError, RagEr
 from .head import Head
 from .indexer import IndexReport, build_index, collect_garbage, manifest_for, remove_sources
 from .lock import index_lock, server_lock
-from .settings import Settings
+from .settings import Settings, cache_dir
 from .store import SENTENCES_SUFFIX, Store, open_client
 from .types import ArticleInfo, ArticleView
 
@@ -222,8 +221,7 @@ class Index:
         s = self.settings
         if not s.chroma_host:
             return Path(s.index_dir) / "catalog" / s.collection
-        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
-        return cache / "rag" / "catalog" / f"{s.chroma_host}_{s.chroma_port}" / s.collection
+        return cache_dir("catalog", f"{s.chroma_host}_{s.chroma_port}", s.collection)
 
 
 __all__ = ["Index", "IndexLockedError", "Snapshot"]

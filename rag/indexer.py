@@ -156,21 +156,21 @@ def _add_chunks(new: list[Chunk], pending: dict[str, str], store: Store, sentenc
     """Write the ``new`` chunks a block at a time: first the sentences of the block still ``pending`` (taken
     from it), then the chunks with vectors made from theirs. Returns (sentences, titles) embedded. A title is
     embedded once per run: a title that is also a sentence (an article's first line) as that sentence."""
-    counts, titles = [0, 0], {}
+    embedded, titled, titles = 0, 0, {}
     for i in range(0, len(new), BLOCK):
         block = new[i:i + BLOCK]
         heads = {c.title for c in block if _titled(c) and c.title not in titles}
         own = {sentence_id(t) for c in block for t in c.sentence_texts} | {sentence_id(t) for t in heads}
         vectors = _embed_sentences({sid: pending.pop(sid) for sid in own if sid in pending}, sentences, embedder, bar)
-        counts[0] += len(vectors)
+        embedded += len(vectors)
         vectors.update(sentences.vectors([sid for sid in own if sid not in vectors]))
         titles.update((t, vectors[sentence_id(t)]) for t in heads if sentence_id(t) in vectors)
         rest = sorted(t for t in heads if t not in titles)
         if rest:
             titles.update(zip(rest, embedder.embed_passages(rest)))
-            counts[1] += len(rest)
+            titled += len(rest)
         store.upsert(block, [chunk_vector(c, vectors, titles[c.title] if _titled(c) else None) for c in block])
-    return counts[0], counts[1]
+    return embedded, titled
 
 
 def _titled(chunk: Chunk) -> bool:

