@@ -40,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--corpus", help="index this folder of articles for the set (cached), not the project's index")
     p.add_argument("--suite", help="run every set of a suite file (e.g. evals/suite.json) and print a table")
     p.add_argument("--k", type=int, help="top_k for retrieval")
+    p.add_argument("--replay", action="store_true", help="ask a follow-up's earlier turns through the chat, so "
+                   "it reads the assistant's own answers instead of the written ones")
     p.add_argument("--json", dest="json_path", help="write the full report to this file")
     p.add_argument("--check", action="store_true", help="exit 1 when a floor is broken")
 
@@ -198,7 +200,7 @@ def _run(args, settings) -> int:
         dataset = _dataset(args.dataset)
         if args.corpus:
             assistant = corpus_assistant(settings, args.corpus)
-        report = run_eval(assistant, dataset, args.k)
+        report = run_eval(assistant, dataset, args.k, args.replay)
         _print_report(report)
         if args.json_path:
             with open(args.json_path, "w", encoding="utf-8") as f:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from .assistant import Assistant
 from .errors import ConfigError
+from .generate import history_pairs
 from .indexer import CHUNK_VECTORS, LAYOUT
 from .scoring import Got, load_questions, score_one, summarize
 from .settings import Settings, cache_dir
@@ -22,7 +23,9 @@ FLOORS = {("retrieval", "hit@5"): 0.90, ("retrieval", "mrr"): 0.75, ("answer", "
 CEILINGS = {("abstention", "false_abstentions"): 0.05}
 
 
-def run_eval(assistant: Assistant, dataset: str | Path, k: int | None = None) -> dict:
+def run_eval(assistant: Assistant, dataset: str | Path, k: int | None = None, replay: bool = False) -> dict:
+    """Score ``dataset``. A follow-up's earlier turns are passed as written, or with ``replay`` asked through the
+    chat one by one, so that it reads the assistant's own earlier answers, as a chat user's follow-up does."""
     try:
         questions = load_questions(dataset)
     except ValueError as exc:
@@ -31,7 +34,8 @@ def run_eval(assistant: Assistant, dataset: str | Path, k: int | None = None) ->
     assistant.ask("warm-up question")  # first-call costs are start-up, not latency
     rows, answers = [], []
     for q in questions:
-        a = assistant.chat(q.question, q.history, top_k=k) if q.history else assistant.ask(q.question, top_k=k)
+        history = _replayed(assistant, q.history, k) if replay else q.history
+        a = assistant.chat(q.question, history, top_k=k) if history else assistant.ask(q.question, top_k=k)
         answers.append(a)
         got = Got(answer=a.text, abstained=a.abstained, passages=[p.chunk.text for p in a.passages],
                   cited_passages=[c.passage for c in a.citations], cited_sources=[c.source for c in a.citations],
@@ -43,6 +47,14 @@ def run_eval(assistant: Assistant, dataset: str | Path, k: int | None = None) ->
     for row, a in zip(report["per_question"], answers):  # top-level keys are fixed by the eval contract
         row.update(backend=a.backend, model=a.model, error=a.error)
     return report
+
+
+def _replayed(assistant: Assistant, history: list, k: int | None) -> list[tuple[str, str]]:
+    """The history's user turns with the answers the assistant gives them, turn by turn."""
+    out: list[tuple[str, str]] = []
+    for user, _ in history_pairs(history):
+        out.append((user, assistant.chat(user, out, top_k=k).text))
+    return out
 
 
 def corpus_assistant(settings: Settings, corpus: str | Path) -> Assistant:
@@ -79,8 +91,9 @@ class SuiteResult:
 
 
 def load_suite(path: str | Path) -> list[dict]:
-    """The sets of a suite file (JSON): name, split, dataset, optional corpus, floors and ceilings
-    ("retrieval.hit@5": 0.95); paths are relative to the file."""
+    """The sets of a suite file (JSON): name, split, dataset, optional corpus, optional replay (follow-ups read
+    the assistant's own earlier answers), floors and ceilings ("retrieval.hit@5": 0.95); paths are relative to
+    the file."""
     path = Path(path)
     try:
         entries = json.loads(path.read_text(encoding="utf-8"))
@@ -100,7 +113,7 @@ def run_suite(settings: Settings, entries: list[dict], seed_assistant: Assistant
         if e.get("corpus") and e["corpus"] not in assistants:
             assistants[e["corpus"]] = corpus_assistant(settings, e["corpus"])
         assistant = assistants[e["corpus"]] if e.get("corpus") else seed_assistant or Assistant(settings)
-        report = run_eval(assistant, e["dataset"])
+        report = run_eval(assistant, e["dataset"], replay=bool(e.get("replay")))
         limits = {k: tuple(k.split(".", 1)) for k in {**e.get("floors", {}), **e.get("ceilings", {})}}
         broken = broken_floors(report, {limits[k]: v for k, v in e.get("floors", {}).items()},
                                {limits[k]: v for k, v in e.get("ceilings", {}).items()})

@@ -111,13 +111,13 @@ def test_off_topic_question_in_a_conversation_abstains(assistant, question):
 
 
 @pytest.mark.parametrize("question", [
-    "Who won the 2022 FIFA World Cup?", "Which team won the Premier League last season?",
-    pytest.param("Wie hoch ist der Kilimandscharo?", marks=pytest.mark.xfail(
-        strict=True, reason="known: confidence 0.185 against abstain_below 0.17 after the bombers answer")),
+    "Which team won the Premier League last season?", "How tall is Mount Everest?",
+    "What is the capital of Australia?", "Who won the 2022 FIFA World Cup?", "Wie hoch ist der Kilimandscharo?",
+    "¿Quién ganó el Mundial de 2022?",
 ])
 def test_off_topic_question_after_a_real_answer_abstains(assistant, question):
-    """As above, after a real answer instead of a placeholder: a new chat user's first topic switch. The last
-    answer's words lift its neighbourhood, so how far a follow-up may rise above its own similarity is bounded."""
+    """As above, after a real answer instead of a placeholder: a new chat user's first topic switch. A
+    follow-up's sentences score partly by the conversation, and that must not carry an unrelated question."""
     first = "Which bombers did Kim inspect?"
     a = assistant.chat(question, [(first, assistant.ask(first).text)])
     assert a.abstained and a.citations == [], a.text
