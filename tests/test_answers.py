@@ -123,6 +123,18 @@ def test_off_topic_question_after_a_real_answer_abstains(assistant, question):
     assert a.abstained and a.citations == [], a.text
 
 
+@pytest.mark.parametrize("first, follow_up, fact", [
+    ("Wo traf Kim Jong Un Wladimir Putin?", "Und an welchem Tag?", "Mittwoch"),
+    ("How did North Korea's state news agency describe the mood during the visit?",
+     "And what kind of new era did it proclaim?", "neuen Ära"),
+])
+def test_a_follow_up_reads_the_chat_s_own_last_answer(assistant, first, follow_up, fact):
+    """A follow-up that says little on its own ("And on which day?"), after the chat's own answer (German
+    quotes, as the chat passes it on): its first quote holds the fact, often in the sentence already quoted."""
+    a = assistant.chat(follow_up, [(first, assistant.ask(first).text)])
+    assert a.citations and fact in a.citations[0].quote, a.text
+
+
 @pytest.mark.parametrize("first, second", [
     ("Wo traf Kim Jong Un Wladimir Putin?", "Which bombers did Kim inspect?"),
     ("Which bombers did Kim inspect?", "What did Kim receive as a farewell gift?"),
