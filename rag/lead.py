@@ -9,7 +9,7 @@ capitalised word alone says little, so only runs of capitalised words, mixed cas
 digits count as names there. The question's own words (``how many``, ``who``: the profile's ``ask_number``
 and ``ask_name``) favour numbers or names.
 Words the question already holds, in its own or another language's spelling (``Warsaw``/``Warschau``),
-answer nothing and are dropped. The strongest span wins, the first quote's on a tie; nothing is a lead
+answer nothing and are dropped. The strongest span wins, a later quote's counting less; nothing is a lead
 when no span is strong enough: an empty lead beats a wrong one. With an LLM the lead is its answer's first
 sentence (``first_sentence``). Every lead is a verbatim piece of one quoted sentence.
 
@@ -29,7 +29,12 @@ from .text import without_markers
 
 _TOKEN = re.compile(r"\w(?:[\w'’.-]*\w)?(?:%|\.)?")
 _JOIN = re.compile(r"^(?:\s*[,;/&–-]?\s*|\s+[^\W\d_]{1,3}\s+|\s*,\s*[^\W\d_]{1,3}\s+)$")  # ", " "und" ", and "
-MIN_SCORE = 2.0  # a lead needs at least one strong token (a number, a model name, a name of two words)
+# A lead needs a strong span: a number or model name of the kind the question asks for, or a name of several
+# words. A later quote's spans count QUOTE_STEP less per place: the first quote is the sentence that answers best.
+# Chosen on the development sets (seed dev*.jsonl, XQuAD dev): against 2.0 and no step, wrong leads (a lead
+# holding none of the answer's strings) fell from 46% of answers to 16%, right ones from 28% to 25%.
+MIN_SCORE = 3.0
+QUOTE_STEP = 1.0
 MAX_SPANS = 3
 NOUN_CAPS = 0.25  # above this share of capitalised words inside sentences, a language capitalises its nouns
 
@@ -70,7 +75,7 @@ def answer_spans(question: str, quotes: list[str], passages: list[str] | None = 
             _cap_share(context) > NOUN_CAPS
         for span in _spans(sentence, asked, nouns_capitalised):
             bonus = 0.0 if not want else 2.0 if span[4] == want else -1.0
-            out.append(Span(qi, span[0], span[1], span[2], span[3] + bonus, span[4]))
+            out.append(Span(qi, span[0], span[1], span[2], span[3] + bonus - QUOTE_STEP * qi, span[4]))
     out = [s for s in out if s.score >= MIN_SCORE]
     return sorted(out, key=lambda s: (-s.score, s.quote, s.start))
 
