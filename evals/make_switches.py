@@ -28,9 +28,9 @@ def switches(seed_sets: list[Path], split: str) -> list[dict]:
     rng = random.Random(f"switches-{split}")
     seeds = [r for p in seed_sets for r in _read(p) if r.get("answerable", True) and not r.get("history")]
     asked = [r for name in ("en-en", "de-de") for r in _read(EVALS / "xquad" / f"{name}.{split}.jsonl")]
-    return [{"id": f"sw-{split}-{n:02d}", "history": [[rng.choice(seeds)["question"], "(replayed)"]],
-             "question": rng.choice(asked)["question"], "answers": [], "sources": [], "evidence": [],
-             "answerable": False} for n in range(ROWS)]
+    pairs = zip(rng.sample(seeds, ROWS), rng.sample(asked, ROWS))  # no question twice
+    return [{"id": f"sw-{split}-{n:02d}", "history": [[first["question"], "(replayed)"]], "question": then["question"],
+             "answers": [], "sources": [], "evidence": [], "answerable": False} for n, (first, then) in enumerate(pairs)]
 
 
 def main() -> None:

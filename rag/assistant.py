@@ -105,7 +105,8 @@ class Assistant:
              backend: str | None = None, sources: list[str] | None = None) -> Answer:
         """Answer a message in a conversation; ``history`` is a list of (user, assistant) turns or
         OpenAI-style {"role", "content"} dicts. With an LLM the follow-up is rewritten into a standalone
-        question; without one it is searched together with the last question and answer."""
+        question; without one it is searched and read together with the last question and the first claim of
+        its answer."""
         return _last(self._turn(message, history, top_k, backend, False, sources))
 
     def stream(self, message: str, history: list | None = None, top_k: int | None = None,

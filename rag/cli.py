@@ -41,7 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--suite", help="run every set of a suite file (e.g. evals/suite.json) and print a table")
     p.add_argument("--k", type=int, help="top_k for retrieval")
     p.add_argument("--replay", action="store_true", help="ask a follow-up's earlier turns through the chat, so "
-                   "it reads the assistant's own answers instead of the written ones")
+                   "it reads the assistant's own answers instead of the written ones (with --suite: each "
+                   "set's own \"replay\")")
     p.add_argument("--json", dest="json_path", help="write the full report to this file")
     p.add_argument("--check", action="store_true", help="exit 1 when a floor is broken")
 

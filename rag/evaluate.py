@@ -50,10 +50,13 @@ def run_eval(assistant: Assistant, dataset: str | Path, k: int | None = None, re
 
 
 def _replayed(assistant: Assistant, history: list, k: int | None) -> list[tuple[str, str]]:
-    """The history's user turns with the answers the assistant gives them, turn by turn."""
+    """The history's user turns with the answers the assistant gives them, turn by turn; a failed turn is left
+    out, as the chat leaves it out."""
     out: list[tuple[str, str]] = []
     for user, _ in history_pairs(history):
-        out.append((user, assistant.chat(user, out, top_k=k).text))
+        a = assistant.chat(user, out, top_k=k)
+        if not a.error:
+            out.append((user, a.text))
     return out
 
 

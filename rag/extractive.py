@@ -34,7 +34,7 @@ QUOTE_MARGIN = 0.04  # quote another sentence scoring within this of the best
 # (evals/xquad/switches.dev.jsonl), among 0.2 to 0.5 and the bounded lift used before.
 CONTEXT_WEIGHT = 0.4
 # A follow-up ("Where was that?") says little, and what it is most similar to are the sentences that say little
-# ("Zuvor war er Korrespondent in Moskau."): each sentence's similarity to an empty question, times this weight,
+# ("Before that he was a correspondent."): each sentence's similarity to an empty question, times this weight,
 # is taken off its rank (hubness reduction; not off the confidence). Chosen on the development follow-ups among
 # 0.15, 0.3 and 0.5: 0.3 lifted fact recall 0.659 -> 0.727 (evals/followups_dev2.jsonl as written) and 0.750 ->
 # 0.781 (evals/followups_dev.jsonl replayed), the rest unchanged. For questions on their own it moved the dev
@@ -61,8 +61,9 @@ class Extract:
 
 def signals(query: Query, passages: list[Passage], retriever: Retriever, lexical: Lexical,
             wire: WireCopy | None = None, context: Query | None = None, topic: str = ""):
-    """Candidate sentences, their scores, and the confidence's inputs. A follow-up comes with its ``context``
-    (message, last question, last answer's first claim) and ``topic`` (the same without the answer)."""
+    """Candidate sentences, their scores, and the confidence's inputs. A message in a conversation comes with
+    its ``context`` (message, last question, last answer's first claim) and ``topic`` (the same without the
+    answer)."""
     candidates = _candidates(passages, wire)
     if not candidates:
         return candidates, np.zeros(0), (0.0, 0.0, lexical.absent_share(query.terms), 0.0)
@@ -78,7 +79,7 @@ def signals(query: Query, passages: list[Passage], retriever: Retriever, lexical
     cover = np.array([lexical.coverage(query.terms, t, p.chunk.language) for p, _, t in candidates])
     same = np.array([p.chunk.language == query.language for p, _, _ in candidates])
     scores = sims + COVER_WEIGHT * cover * same  # across languages, shared words are mostly chance
-    if context is not None:  # a short follow-up is near every short sentence: those near an empty question rank lower
+    if context is not None:  # a short message is near every short sentence: those near an empty question rank lower
         scores = scores - HUB_WEIGHT * retriever.similarities(retriever.embedder.embed_query(""), texts)
     best = int(np.argmax(scores))
     others = np.delete(sims, best)

@@ -15,17 +15,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 
 from .backends import EXTRACTIVE, Backend
-from .cite import WireCopy
+from .cite import MARKER, WireCopy
 from .extractive import WEAK_BELOW, Extract, extract_answer
 from .generate import check, condense, generate, german_rewrite, history_pairs
 from .lead import first_sentence, lead
+from .profiles import PROFILES
 from .quotes import Sentences, with_antecedents
 from .retrieve import Retriever
 from .turn import Draft, Plan, timed
 from .types import Passage
 
 log = logging.getLogger(__name__)
-_MARKER = re.compile(r"\[\d+\]")
 
 
 class Extractive:
@@ -38,21 +38,20 @@ class Extractive:
         self.model, self.max_sentences, self.abstain_below = model, max_sentences, abstain_below
         self.sentences_of = sentences_of
         self._extract: Extract | None = None
-        self._topic = ""  # a follow-up's message and last question, without the last answer
 
     def resolve(self, plan: Plan, history: list | None, r: Retriever, timings: dict[str, float]) -> Plan:
         return plan
 
     def expand(self, plan: Plan, history: list | None, r: Retriever, timings: dict[str, float]) -> Plan:
-        if (last := _with_last_turn(plan.asked.text, history)) is None:
+        if (last := _last_turn(history)) is None:
             return plan
-        context = r.analyse(last, plan.asked.language)
-        self._topic = " ".join((plan.asked.text, history_pairs(history)[-1][0]))
-        return replace(plan, extra=(context,), context=context)
+        question, claim = last
+        context = r.analyse(" ".join((plan.asked.text, question, claim)).strip(), plan.asked.language)
+        return replace(plan, extra=(context,), context=context, topic=f"{plan.asked.text} {question}")
 
     def generate(self, plan: Plan, passages: list[Passage], r: Retriever) -> Iterator[str]:
         self._extract = extract_answer(plan.question, passages, r, r.lexical, WireCopy(r), self.max_sentences,
-                                       self.abstain_below, plan.context, self._topic)
+                                       self.abstain_below, plan.context, plan.topic)
         yield from re.findall(r"\S+\s*", self._extract.text)
 
     def finish(self, plan: Plan, passages: list[Passage], r: Retriever) -> Draft:
@@ -84,8 +83,8 @@ class LLM:
             if self.rewrite and (german := german_rewrite(self.backend, plan.question.text, self.deadline,
                                                           plan.question.language)):
                 extra += (german,)
-        if (guess := _with_last_turn(plan.asked.text, history)) and plan.question.text == plan.asked.text:
-            extra += (guess,)  # the model-free guess guards against a poor condensation
+        if (last := _last_turn(history)) and plan.question.text == plan.asked.text:
+            extra += (" ".join((plan.asked.text, *last)).strip(),)  # the model-free guess: against a poor condensation
         return replace(plan, extra=tuple(r.analyse(e) for e in extra))
 
     def generate(self, plan: Plan, passages: list[Passage], r: Retriever) -> Iterator[str]:
@@ -105,12 +104,14 @@ class LLM:
                      weak=not abstained and not verified.grounded)
 
 
-def _with_last_turn(message: str, history: list | None) -> str | None:
-    """The message with the conversation's last question and the first claim of its answer (up to its first
-    marker), or None without one. The answer names what the follow-up's pronouns point at; its later quotes
-    are the ones that scored nearly as well, often on another matter, and drew follow-ups away from the topic."""
+def _last_turn(history: list | None) -> tuple[str, str] | None:
+    """The conversation's last question and the first claim of its answer (up to its first citation marker),
+    or None without one. The answer names what a follow-up's pronouns point at; its later quotes are the ones
+    that scored nearly as well, often on another matter, and drew follow-ups away. An answer that said the
+    articles don't answer names nothing."""
     pairs = history_pairs(history)
     if not pairs:
         return None
     question, said = pairs[-1]
-    return " ".join((message, question, _MARKER.split(said)[0])).strip()
+    claim = MARKER.split(said, maxsplit=1)[0].strip()
+    return question, "" if claim in {p.no_answer for p in PROFILES.values()} else claim

@@ -36,6 +36,7 @@ class Plan:
     question: Query
     extra: tuple[Query, ...] = ()
     context: Query | None = None
+    topic: str = ""  # the conversation without the last answer: the message and the last question
 
 
 @dataclass(frozen=True)

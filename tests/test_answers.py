@@ -135,6 +135,17 @@ def test_a_follow_up_reads_the_chat_s_own_last_answer(assistant, first, follow_u
     assert a.citations and fact in a.citations[0].quote, a.text
 
 
+@pytest.mark.parametrize("no_answer", ["The articles don't answer this question.",
+                                       "Die Artikel beantworten diese Frage nicht."])
+def test_an_abstention_in_the_history_names_nothing(assistant, no_answer):
+    """After an answer that said the articles don't answer, a follow-up reads in the last question alone: the
+    no-answer sentence is not searched as if it were a claim."""
+    first, then = "Wie heißt die Tochter von Kim Jong Un?", "And which bombers did he inspect?"
+    after = assistant.chat(then, [(first, no_answer)])
+    assert after.text == assistant.chat(then, [(first, "")]).text
+    assert [p.chunk.id for p in after.passages] == [p.chunk.id for p in assistant.chat(then, [(first, "")]).passages]
+
+
 @pytest.mark.parametrize("first, second", [
     ("Wo traf Kim Jong Un Wladimir Putin?", "Which bombers did Kim inspect?"),
     ("Which bombers did Kim inspect?", "What did Kim receive as a farewell gift?"),

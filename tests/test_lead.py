@@ -41,6 +41,20 @@ def test_every_piece_of_a_lead_is_verbatim_in_one_quote(question, quotes):
 
 
 @pytest.mark.parametrize("question, quotes", [
+    ("🚀?", ["🚀 Launch at 10:42 UTC from Pad 39A."]),
+    ("Who?", ["ÜBERALL Änderungen in Österreich und Übersee."]),
+    ("What happened?", ["東京で 2023 年に大会が開かれた。"]),
+])
+def test_a_lead_of_odd_text_is_verbatim_or_empty(question, quotes):
+    for piece in _pieces(lead(question, quotes)):
+        assert any(piece in q for q in quotes), piece
+
+
+def test_a_clock_time_is_one_piece():
+    assert lead("What time did it start?", ["It started at 10:42 UTC."]) == "10:42 UTC"
+
+
+@pytest.mark.parametrize("question, quotes", [
     ("Which bombers?", []),
     ("Which bombers?", [""]),
     ("", ["   "]),
