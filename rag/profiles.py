@@ -42,6 +42,7 @@ class Profile:
     quoted_from: str = "quoted from the {language} article"
     quoted_from_other: str = "quoted from an article in another language ({code})"
     weak_match: str = "Weak match: check the sources."
+    not_found: str = "Not in the articles"  # the badge over an answer that abstained
     no_source: str = "no source"
 
     def quoted(self, code: str) -> str:
@@ -90,7 +91,8 @@ PROFILES = {
                                   ("fr", "französischen"), ("it", "italienischen"), ("ru", "russischen")),
                   quoted_from="zitiert aus dem {language} Artikel",
                   quoted_from_other="zitiert aus einem Artikel in einer anderen Sprache ({code})",
-                  weak_match="Unsichere Antwort: bitte die Quellen prüfen.", no_source="ohne Quelle"),
+                  weak_match="Unsichere Antwort: bitte die Quellen prüfen.", no_source="ohne Quelle",
+                  not_found="Nicht in den Artikeln"),
     "en": Profile("en", "english", "STOPWORDS_EN", "english", "The articles don't answer this question.",
                   ("who", "whom", "whose", "what", "when", "where", "why", "which", "how", "many", "much", "did",
                    "does", "do"),
@@ -131,7 +133,8 @@ PROFILES = {
                                   ("it", "italiano"), ("ru", "ruso")),
                   quoted_from="citado del artículo en {language}",
                   quoted_from_other="citado de un artículo en otro idioma ({code})",
-                  weak_match="Coincidencia débil: compruebe las fuentes.", no_source="sin fuente"),
+                  weak_match="Coincidencia débil: compruebe las fuentes.", no_source="sin fuente",
+                  not_found="No está en los artículos"),
     "fr": Profile("fr", "french", "STOPWORDS_FRENCH", "french", "Les articles ne répondent pas à cette question.",
                   ("qui", "que", "quoi", "quand", "où", "quel", "quelle", "quels", "quelles", "comment", "combien",
                    "pourquoi"),
@@ -150,7 +153,8 @@ PROFILES = {
                                   ("it", "italien"), ("ru", "russe")),
                   quoted_from="cité de l'article en {language}",
                   quoted_from_other="cité d'un article dans une autre langue ({code})",
-                  weak_match="Correspondance faible : vérifiez les sources.", no_source="sans source"),
+                  weak_match="Correspondance faible : vérifiez les sources.", no_source="sans source",
+                  not_found="Pas dans les articles"),
 }
 NEUTRAL = Profile("", None, None, None, "The articles don't answer this question.")
 

@@ -148,3 +148,8 @@ def test_which_day_asks_for_a_day(question):
     quotes = ["Kim war am Dienstag mit dem Zug in Russland angekommen.",
               "Er besuchte den Weltraumbahnhof Wostotschny im Fernen Osten."]
     assert lead(question, quotes, quote_languages=["de", "de"]) == "Dienstag"
+
+
+def test_a_number_brings_its_noun_where_nouns_are_capitalised():
+    quote = "Beide seien rund 650 Kilometer weit geflogen, teilte das Militär mit."
+    assert lead("How far did they fly?", [quote], quote_languages=["de"]) == "650 Kilometer"

@@ -125,6 +125,15 @@ def test_a_weak_answer_says_check_the_sources(language):
     assert "rag-weak" not in sure
 
 
+@pytest.mark.parametrize("language", ["en", "de", "es", "fr"])
+def test_an_abstention_speaks_the_question_s_language(language):
+    words = profile(language)
+    answer = _answer([], language, text=words.no_answer)
+    message = render.answer_markdown(Answer(**{**answer.__dict__, "abstained": True}), 1)
+    assert render.md_text(words.not_found) in message and render.md_text(words.no_answer) in message
+    assert language == "en" or "Not in the articles" not in message
+
+
 def test_llm_sentences_without_a_valid_citation_are_marked_unsupported():
     cites = [_cite(1), _cite(3, source="b.txt")]
     text = "He met the president on Wednesday [1][3]. He also met the Pope.\n- A list item [3]\n- Another item"

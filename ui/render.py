@@ -47,11 +47,11 @@ def answer_markdown(answer: Answer, turn: int) -> str:
     if answer.error:  # a failed backend: its message, then any text it still produced
         said = answer.text.strip()
         return error_markdown(answer.error) + (f"\n\n{md_text(said)}" if said and said != answer.error.strip() else "")
-    if answer.abstained and not answer.citations:
-        head = '<span class="rag-badge rag-abstain">Not in the articles</span>'
-        body = md_text(answer.text or "The articles don't answer this question.")
-        return f'<div class="rag-abstained">{head}\n\n{body}</div>'
     words = profile(answer.language)
+    if answer.abstained and not answer.citations:
+        head = f'<span class="rag-badge rag-abstain">{md_text(words.not_found)}</span>'
+        body = md_text(answer.text or words.no_answer)
+        return f'<div class="rag-abstained">{head}\n\n{body}</div>'
     head = []
     if answer.weak:
         head.append(f'<span class="rag-badge rag-weak">{md_text(words.weak_match)}</span>')
