@@ -43,11 +43,10 @@ class Extractive:
         return plan
 
     def expand(self, plan: Plan, history: list | None, r: Retriever, timings: dict[str, float]) -> Plan:
-        if (last := _last_turn(history)) is None:
+        if (talk := _conversation(plan.asked.text, history)) is None:
             return plan
-        question, claim = last
-        context = r.analyse(" ".join((plan.asked.text, question, claim)).strip(), plan.asked.language)
-        return replace(plan, extra=(context,), context=context, topic=f"{plan.asked.text} {question}")
+        context = r.analyse(talk[0], plan.asked.language)
+        return replace(plan, extra=(context,), context=context, topic=talk[1])
 
     def generate(self, plan: Plan, passages: list[Passage], r: Retriever) -> Iterator[str]:
         self._extract = extract_answer(plan.question, passages, r, r.lexical, WireCopy(r), self.max_sentences,
@@ -83,8 +82,8 @@ class LLM:
             if self.rewrite and (german := german_rewrite(self.backend, plan.question.text, self.deadline,
                                                           plan.question.language)):
                 extra += (german,)
-        if (last := _last_turn(history)) and plan.question.text == plan.asked.text:
-            extra += (" ".join((plan.asked.text, *last)).strip(),)  # the model-free guess: against a poor condensation
+        if (talk := _conversation(plan.asked.text, history)) and plan.question.text == plan.asked.text:
+            extra += (talk[0],)  # the model-free guess guards against a poor condensation
         return replace(plan, extra=tuple(r.analyse(e) for e in extra))
 
     def generate(self, plan: Plan, passages: list[Passage], r: Retriever) -> Iterator[str]:
@@ -104,14 +103,16 @@ class LLM:
                      weak=not abstained and not verified.grounded)
 
 
-def _last_turn(history: list | None) -> tuple[str, str] | None:
-    """The conversation's last question and the first claim of its answer (up to its first citation marker),
-    or None without one. The answer names what a follow-up's pronouns point at; its later quotes are the ones
-    that scored nearly as well, often on another matter, and drew follow-ups away. An answer that said the
-    articles don't answer names nothing."""
+def _conversation(message: str, history: list | None) -> tuple[str, str] | None:
+    """(the message with the last question and the first claim of its answer, the message with the last
+    question only), or None without a history. The claim (up to the answer's first citation marker) names what
+    a follow-up's pronouns point at; the later quotes scored nearly as well, often on another matter, and drew
+    follow-ups away. An answer that said the articles don't answer names nothing."""
     pairs = history_pairs(history)
     if not pairs:
         return None
     question, said = pairs[-1]
     claim = MARKER.split(said, maxsplit=1)[0].strip()
-    return question, "" if claim in {p.no_answer for p in PROFILES.values()} else claim
+    if claim in {p.no_answer for p in PROFILES.values()}:
+        claim = ""
+    return " ".join((message, question, claim)).strip(), f"{message} {question}"

@@ -91,7 +91,8 @@ def build_index(paths: list[str | Path], store: Store, sentences: Store, embedde
     stale = sorted(have - wanted_ids)
     # every chunk's sentences, not only the new chunks': a lost or half-built sentence collection is completed
     present = sentences.ids()
-    pending = {sentence_id(t): t for c in wanted for t in c.sentence_texts if sentence_id(t) not in present}
+    needed = {sentence_id(t): t for c in wanted for t in c.sentence_texts}
+    pending = {sid: t for sid, t in needed.items() if sid not in present}
     bar = _bar(len(pending), progress)
     embedded, titles = _add_chunks(new, pending, store, sentences, embedder, bar)
     embedded += len(_embed_sentences(pending, sentences, embedder, bar))  # those of unchanged chunks only

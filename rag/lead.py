@@ -162,8 +162,8 @@ def _spans(sentence: str, asked: set[str], nouns_capitalised: bool) -> list[tupl
             continue
         start, end = tokens[run[0]].start(), tokens[run[-1]].end()
         last = run[-1]
-        after = marks[last + 1] if last + 1 < len(tokens) else ("", 9.0)
-        if kinds[-1][0] == "number" and (after is None or after[1] < 1.0) and not tokens[last].group(0).endswith("%"):
+        weak_after = last + 1 < len(tokens) and (marks[last + 1] is None or marks[last + 1][1] < 1.0)
+        if kinds[-1][0] == "number" and weak_after and not tokens[last].group(0).endswith("%"):
             unit = tokens[last + 1]  # what the number counts: "110 mph", "14.000 Kostüme", "5 Fuß"
             word = unit.group(0).rstrip(".")
             noun = word[:1].isupper() and nouns_capitalised and len(word) <= 12
